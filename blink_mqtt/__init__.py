@@ -1,0 +1,3 @@
+"""blink-mqtt: Blink cameras on an MQTT broker."""
+
+__version__ = "0.1.0"
