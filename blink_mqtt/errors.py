@@ -1,0 +1,83 @@
+"""The bridge's exceptions. Each request error carries the stable code of its response.
+
+    BlinkMqttError                  internal_error
+    ├── InvalidJson                 invalid_json
+    ├── InvalidRequest              invalid_request
+    ├── UnknownCommand              unknown_command
+    ├── UnknownCamera               unknown_camera
+    ├── UnknownSyncModule           unknown_sync_module
+    ├── NotAuthenticated            not_authenticated
+    ├── BlinkUnavailable            blink_unavailable
+    ├── StorageError                storage_error
+    └── Busy                        busy
+    ConfigError                     (start-up only: one line, exit status 1)
+
+Messages must never contain a password or a token: they are published as-is.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+ERROR_CODES = (
+    "invalid_json",
+    "invalid_request",
+    "unknown_command",
+    "unknown_camera",
+    "unknown_sync_module",
+    "not_authenticated",
+    "blink_unavailable",
+    "storage_error",
+    "busy",
+    "internal_error",
+)
+
+
+class ConfigError(Exception):
+    """Invalid settings; the message is one line naming the variable."""
+
+
+class BlinkMqttError(Exception):
+    """Base of every error answered to a request."""
+
+    code: ClassVar[str] = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidJson(BlinkMqttError):
+    code = "invalid_json"
+
+
+class InvalidRequest(BlinkMqttError):
+    code = "invalid_request"
+
+
+class UnknownCommand(BlinkMqttError):
+    code = "unknown_command"
+
+
+class UnknownCamera(BlinkMqttError):
+    code = "unknown_camera"
+
+
+class UnknownSyncModule(BlinkMqttError):
+    code = "unknown_sync_module"
+
+
+class NotAuthenticated(BlinkMqttError):
+    code = "not_authenticated"
+
+
+class BlinkUnavailable(BlinkMqttError):
+    code = "blink_unavailable"
+
+
+class StorageError(BlinkMqttError):
+    code = "storage_error"
+
+
+class Busy(BlinkMqttError):
+    code = "busy"

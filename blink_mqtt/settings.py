@@ -1,0 +1,172 @@
+"""Every option of the bridge: its environment name, default and meaning.
+
+Settings come from the environment and from a `.env` file in the working directory
+(the environment wins). Names are case-insensitive. `load_settings()` turns every
+validation problem into one `ConfigError` line naming the variable; it never exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from blink_mqtt.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+MIN_SANE_REFRESH = 30
+LEGACY_NAMES = {"USERNAME": "BLINK_USERNAME", "PASSWORD": "BLINK_PASSWORD"}
+
+
+def _protocol(value: object) -> object:
+    """Accept the spellings people use for the two MQTT versions."""
+    text = str(value).strip().lower().removeprefix("mqttv").removeprefix("v")
+    return {"5": "5", "5.0": "5", "3.1.1": "3.1.1", "311": "3.1.1", "4": "3.1.1"}.get(text, value)
+
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+class Settings(BaseSettings):
+    """All settings; the field name upper-cased is the environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    blink_username: str | None = Field(None, description="Blink account e-mail")
+    blink_password: SecretStr | None = Field(None, description="Blink account password")
+    blink_credentials_file: Path | None = Field(
+        None, description="Saved login (refresh token); default `credentials.json` in DATA_DIR"
+    )
+    blink_simulator_url: str | None = Field(
+        None, description="Send all Blink traffic to this simulator URL instead of the cloud"
+    )
+    data_dir: Path = Field(Path("data"), description="Credentials, clip index and cursors")
+    mqtt_host: str = Field("localhost", description="MQTT broker host")
+    mqtt_port: int = Field(1883, ge=1, le=65535, description="MQTT broker port")
+    mqtt_username: str | None = Field(None, description="MQTT user name")
+    mqtt_password: SecretStr | None = Field(None, description="MQTT password")
+    mqtt_tls: bool = Field(False, description="Use TLS to the broker")
+    mqtt_ca_file: Path | None = Field(None, description="CA bundle for MQTT TLS")
+    mqtt_client_id: str = Field("blink-mqtt", min_length=1, description="MQTT client id")
+    mqtt_protocol: Annotated[Literal["5", "3.1.1"], BeforeValidator(_protocol)] = Field(
+        "5", description="MQTT protocol version: 5 or 3.1.1"
+    )
+    mqtt_base_topic: str = Field("blink", description="Prefix of every topic")
+    ha_discovery: bool = Field(True, description="Publish Home Assistant discovery")
+    ha_discovery_prefix: str = Field("homeassistant", description="HA discovery prefix")
+    media_dir: Path = Field(Path("media"), description="Where snapshots and clips are saved")
+    public_base_url: str | None = Field(
+        None, description="URL under which MEDIA_DIR's parent is served"
+    )
+    last_image_filename: str = Field(
+        "last_snap.jpg", description="File name of a camera's snapshot"
+    )
+    timedelta_hours: float = Field(6, ge=0, description="First download-recent looks back this far")
+    recents_hours: float = Field(
+        0, ge=0, description="latest/ keeps clips of the last N hours (0: use RECENTS_TOTAL)"
+    )
+    recents_total: int = Field(20, ge=0, description="latest/ keeps the N newest clips")
+    sort_clips: bool = Field(True, description="Default of `sort`: file clips by date")
+    refresh_interval: float = Field(60, gt=0, description="Seconds between polls of Blink")
+    auto_download: bool = Field(False, description="Archive new clips after each poll")
+    download_concurrency: int = Field(2, ge=1, le=16, description="Parallel clip downloads")
+    retention_days: float = Field(
+        0, ge=0, description="Delete archived clips older than this (0: keep)"
+    )
+    tz: str | None = Field(
+        None, description="Time zone of the sorted archive (default: the system's)"
+    )
+    log_level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)
+    ] = Field("INFO", description="Log level")
+
+    @field_validator("mqtt_base_topic", "ha_discovery_prefix")
+    @classmethod
+    def _topic_prefix(cls, value: str) -> str:
+        value = value.strip("/")
+        if not value or any(c in value for c in "+#\0"):
+            raise ValueError("must be a non-empty topic without '+', '#' or NUL")
+        return value
+
+    @field_validator("last_image_filename")
+    @classmethod
+    def _plain_file_name(cls, value: str) -> str:
+        if not value or "/" in value or "\0" in value or value in {".", ".."}:
+            raise ValueError("must be a plain file name")
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as err:
+                raise ValueError(f"unknown time zone {value!r}") from err
+        return value or None
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.blink_credentials_file or self.data_dir / "credentials.json"
+
+    @property
+    def has_account(self) -> bool:
+        return bool(self.blink_username)
+
+    def masked(self) -> dict[str, Any]:
+        """Effective settings for display: secrets shown as `***`."""
+        shown: dict[str, Any] = {}
+        for name, value in self.model_dump().items():
+            secret = isinstance(value, SecretStr)
+            shown[name.upper()] = ("***" if value.get_secret_value() else "") if secret else value
+        shown["BLINK_CREDENTIALS_FILE"] = self.credentials_file
+        return shown
+
+
+def _legacy_fallbacks(environ: dict[str, str]) -> dict[str, Any]:
+    """BlinkPy API's USERNAME / PASSWORD, used only when both are set and BLINK_* are not."""
+    env = {k.upper(): v for k, v in environ.items()}
+    if "BLINK_USERNAME" in env or not {"USERNAME", "PASSWORD"} <= env.keys():
+        return {}
+    for old, new in LEGACY_NAMES.items():
+        log.warning("%s is deprecated; set %s instead", old, new)
+    return {"blink_username": env["USERNAME"], "blink_password": env["PASSWORD"]}
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "missing":
+        return f"{name} is required"
+    shown = repr(first.get("input"))
+    if name.endswith("PASSWORD") or shown in message:
+        return f"{name}: {message}"
+    return f"{name}: {message} (got {shown})"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; raise ConfigError with one line naming the bad variable."""
+    try:
+        environ = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+        environ.update(os.environ)
+        settings = Settings(**{**_legacy_fallbacks(environ), **overrides})
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+    if settings.refresh_interval < MIN_SANE_REFRESH:
+        log.warning(
+            "REFRESH_INTERVAL=%s is below %ss; Blink may throttle the account",
+            settings.refresh_interval,
+            MIN_SANE_REFRESH,
+        )
+    return settings

@@ -1,0 +1,123 @@
+"""Frozen snapshots of the account's cameras and sync modules, and what changed (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class CameraState:
+    """One camera as the state topic shows it; `slug` and `thumbnail` stay internal."""
+
+    name: str
+    serial: str
+    camera_id: int
+    sync_module: str | None
+    type: str
+    firmware: str | None = None
+    online: bool = True
+    armed: bool = False
+    motion_enabled: bool = False
+    motion_detected: bool = False
+    battery: str | None = None
+    battery_voltage: int | None = None
+    temperature_c: float | None = None
+    wifi_strength: int | None = None
+    last_record: datetime | None = None
+    thumbnail_at: datetime | None = None
+    last_clip: str | None = None
+    slug: str = field(default="", compare=True)
+    sync_serial: str | None = None
+    network_id: int | None = None
+    thumbnail: str | None = field(default=None, repr=False)
+
+    def payload(self) -> dict[str, Any]:
+        return _payload(self, internal={"slug", "thumbnail"})
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """One sync module as its state topic shows it."""
+
+    name: str
+    serial: str
+    network_id: int
+    armed: bool
+    online: bool
+    local_storage: bool
+    firmware: str | None = None
+    slug: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        return _payload(self, internal={"slug"})
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything one poll saw."""
+
+    cameras: tuple[CameraState, ...] = ()
+    syncs: tuple[SyncState, ...] = ()
+    taken_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a new snapshot changed against the previous one."""
+
+    cameras: tuple[CameraState, ...] = ()
+    syncs: tuple[SyncState, ...] = ()
+    removed_cameras: tuple[CameraState, ...] = ()
+    removed_syncs: tuple[SyncState, ...] = ()
+    motion: tuple[CameraState, ...] = ()
+    thumbnails: tuple[CameraState, ...] = ()
+    devices_changed: bool = False
+    """A camera or sync module appeared, left or was renamed: discovery must follow."""
+
+
+def _payload(obj: object, internal: set[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(obj):  # type: ignore[arg-type]
+        if f.name in internal:
+            continue
+        value = getattr(obj, f.name)
+        out[f.name] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def changes(old: Snapshot, new: Snapshot) -> Changes:
+    """Compare two snapshots by value; devices are matched by serial."""
+    old_cams = {c.serial: c for c in old.cameras}
+    new_cams = {c.serial: c for c in new.cameras}
+    old_syncs = {s.serial: s for s in old.syncs}
+    new_syncs = {s.serial: s for s in new.syncs}
+    changed_cams = tuple(c for c in new.cameras if old_cams.get(c.serial) != c)
+    return Changes(
+        cameras=changed_cams,
+        syncs=tuple(s for s in new.syncs if old_syncs.get(s.serial) != s),
+        removed_cameras=tuple(c for c in old.cameras if c.serial not in new_cams),
+        removed_syncs=tuple(s for s in old.syncs if s.serial not in new_syncs),
+        motion=tuple(
+            c
+            for c in changed_cams
+            if c.motion_detected and not getattr(old_cams.get(c.serial), "motion_detected", False)
+        ),
+        thumbnails=tuple(
+            c
+            for c in changed_cams
+            if c.thumbnail and c.thumbnail != getattr(old_cams.get(c.serial), "thumbnail", None)
+        ),
+        devices_changed=_identities(old) != _identities(new),
+    )
+
+
+def _identities(snapshot: Snapshot) -> set[tuple[str, ...]]:
+    """What discovery depends on: which devices exist, their names, slugs and firmware."""
+    cams = {
+        ("c", c.serial, c.name, c.slug, c.type, c.firmware or "", c.sync_serial or "")
+        for c in snapshot.cameras
+    }
+    syncs = {("s", s.serial, s.name, s.slug, s.firmware or "") for s in snapshot.syncs}
+    return cams | syncs

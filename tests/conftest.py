@@ -1,0 +1,39 @@
+"""Shared fixtures: a real mosquitto broker and a unique base topic per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.broker import Broker, BrokerUnavailable, ContainerBroker, start_broker
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker | ContainerBroker]:
+    """One mosquitto per test session (per xdist worker); tests may restart it."""
+    try:
+        running = start_broker(tmp_path_factory.mktemp("mosquitto"))
+    except BrokerUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fresh_broker(tmp_path: Path) -> Iterator[Broker | ContainerBroker]:
+    """A broker of this test's own, for tests that stop or reconfigure it."""
+    try:
+        running = start_broker(tmp_path / "mosquitto")
+    except BrokerUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def base_topic() -> str:
+    """A topic prefix no other test uses, so retained messages never leak between tests."""
+    return f"test-{uuid.uuid4().hex[:10]}/blink"
