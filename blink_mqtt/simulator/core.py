@@ -1,0 +1,146 @@
+"""``Simulator``: the state of one emulated Blink cloud plus its control operations.
+
+Every control operation is a plain method here, mirrored over HTTP under ``/_sim/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from blink_mqtt.simulator import control_models as cm
+from blink_mqtt.simulator.faults import Fault, FaultKind
+from blink_mqtt.simulator.scenario import Scenario, Storage, default_scenario
+from blink_mqtt.simulator.snapshot import SimSnapshot, build_snapshot
+from blink_mqtt.simulator.state import Clock, SimState, utc_now
+from blink_mqtt.simulator.telemetry import Counters, RequestRecord
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AddedClip:
+    cloud_id: int | None
+    usb_id: int | None
+    created_at: datetime
+
+
+class Simulator:
+    """An emulated Blink cloud; ``app`` serves it, the other methods steer it in tests."""
+
+    def __init__(self, scenario: Scenario | None = None, *, clock: Clock = utc_now) -> None:
+        self.scenario = scenario if scenario is not None else default_scenario()
+        self.state = SimState(self.scenario, clock)
+        self._app: web.Application | None = None
+
+    @property
+    def app(self) -> web.Application:
+        if self._app is None:
+            from blink_mqtt.simulator.app import build_app
+
+            self._app = build_app(self)
+        return self._app
+
+    def add_clip(
+        self,
+        camera: int | str,
+        *,
+        storage: Storage = "cloud",
+        created_at: datetime | None = None,
+        age_minutes: float | None = None,
+        age_seconds: float | None = None,
+        size: int | None = None,
+    ) -> AddedClip:
+        """A new clip for ``camera`` (id or name) in the cloud, on USB, or both."""
+        req = cm.AddClip(
+            camera=camera,
+            storage=storage,
+            created_at=created_at,
+            age_minutes=age_minutes,
+            age_seconds=age_seconds,
+            size=size,
+        )
+        return self._add_clip(req)
+
+    def _add_clip(self, req: cm.AddClip) -> AddedClip:
+        world, now = self.state.world, self.state.now()
+        cam = world.camera(req.camera)
+        age = timedelta(minutes=req.age_minutes or 0, seconds=req.age_seconds or 0)
+        created = (req.created_at or now - age).replace(microsecond=0)
+        size = self.state.options.default_clip_size if req.size is None else req.size
+        module = world.module_of(cam)
+        if req.storage != "cloud" and (module is None or not module.local_storage):
+            raise ValueError(f"camera {cam.name} has no active local storage")
+        cloud = world.add_cloud_clip(cam.id, created, size, now) if req.storage != "usb" else None
+        usb = world.add_usb_clip(cam.id, created, size) if req.storage != "cloud" else None
+        _LOGGER.info("Added %s clip for %s at %s", req.storage, cam.name, created.isoformat())
+        return AddedClip(cloud.id if cloud else None, usb.id if usb else None, created)
+
+    def delete_clip(self, clip_id: int, storage: cm.ClipStorage = "cloud") -> None:
+        """Delete a cloud clip (listed as ``deleted`` from now on) or remove a USB clip."""
+        if storage == "cloud":
+            self.state.world.delete_cloud_clip(clip_id, self.state.now())
+        else:
+            del self.state.world.usb[clip_id]
+
+    def set_two_factor(self, *, enabled: bool | None = None, code: str | None = None) -> None:
+        req = cm.TwoFactorUpdate(enabled=enabled, code=code)
+        if req.enabled is not None:
+            self.state.oauth.twofa_enabled = req.enabled
+        if req.code is not None:
+            self.state.oauth.twofa_code = req.code
+
+    def expire_tokens(self, *, refresh_tokens: bool = False) -> None:
+        """Invalidate every access token (and every refresh token if asked)."""
+        self.state.oauth.expire(refresh_tokens=refresh_tokens)
+
+    def set_sync_module_online(self, sync_module: int | str, online: bool) -> None:
+        """Sync module by id, network id or name."""
+        self.state.world.sync_module(sync_module).online = online
+
+    def add_fault(
+        self,
+        endpoint: str,
+        kind: FaultKind,
+        *,
+        count: int | None = None,
+        path_contains: str | None = None,
+        seconds: float = 1.0,
+    ) -> Fault:
+        spec = cm.FaultSpec(
+            endpoint=endpoint, kind=kind, count=count, path_contains=path_contains, seconds=seconds
+        )
+        return self.state.faults.add(**spec.model_dump())
+
+    def clear_faults(self) -> None:
+        self.state.faults.clear()
+
+    def faults(self) -> tuple[Fault, ...]:
+        return tuple(self.state.faults.faults)
+
+    def set_latency(self, seconds: float) -> None:
+        self.state.options.latency_seconds = cm.Latency(seconds=seconds).seconds
+
+    def set_options(self, **changes: Any) -> None:
+        """Change run-time options (see ``control_models.OptionsUpdate``)."""
+        req = cm.OptionsUpdate.model_validate(changes)
+        oauth, options = self.state.oauth, self.state.options
+        for key, value in req.model_dump(exclude_none=True).items():
+            setattr(oauth if hasattr(oauth, key) else options, key, value)
+
+    def request_log(self) -> list[RequestRecord]:
+        return list(self.state.telemetry.log)
+
+    def counters(self) -> Counters:
+        return self.state.telemetry.counters()
+
+    def reset_telemetry(self) -> None:
+        """Clear the request log and all counters."""
+        self.state.telemetry.reset()
+
+    def snapshot(self) -> SimSnapshot:
+        return build_snapshot(self.state.world)

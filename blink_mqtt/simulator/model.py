@@ -1,0 +1,235 @@
+"""Mutable device state of the simulated account: networks, cameras and clips.
+
+Devices change (arming, enabling, snapshots), so they are plain slotted dataclasses;
+clips are frozen values replaced on change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from blink_mqtt.simulator.scenario import CameraSpec, ClipSpec, NetworkSpec, Scenario
+
+CameraKind = Literal["default", "mini", "doorbell"]
+_KIND_BY_TYPE: dict[str, CameraKind] = {"owl": "mini", "lotus": "doorbell"}
+FIRST_CLOUD_CLIP_ID = 90001
+FIRST_USB_CLIP_ID = 7001
+
+
+@dataclass(slots=True)
+class SyncModule:
+    id: int
+    network_id: int
+    name: str
+    serial: str
+    fw_version: str
+    online: bool
+    local_storage: bool
+
+
+@dataclass(slots=True)
+class Network:
+    id: int
+    name: str
+    armed: bool
+    sync_module: SyncModule | None
+
+
+@dataclass(slots=True)
+class Camera:
+    id: int
+    name: str
+    type: str
+    network_id: int
+    serial: str
+    fw_version: str
+    temperature: int
+    wifi_strength: int
+    battery: str
+    battery_voltage: int
+    enabled: bool
+    status: str
+    thumbnail_ts: int
+    snapshots: int = 0
+
+    @property
+    def kind(self) -> CameraKind:
+        return _KIND_BY_TYPE.get(self.type, "default")
+
+
+@dataclass(frozen=True, slots=True)
+class CloudClip:
+    """A clip in the cloud; it is listed once ``updated_at`` (upload done) has passed."""
+
+    id: int
+    camera_id: int
+    created_at: datetime
+    updated_at: datetime
+    size: int
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UsbClip:
+    """A clip on a sync module's USB storage; downloadable once its upload was requested."""
+
+    id: int
+    camera_id: int
+    created_at: datetime
+    size: int
+    uploaded: bool = False
+
+
+@dataclass(slots=True)
+class World:
+    networks: dict[int, Network] = field(default_factory=dict)
+    cameras: dict[int, Camera] = field(default_factory=dict)
+    cloud: dict[int, CloudClip] = field(default_factory=dict)
+    usb: dict[int, UsbClip] = field(default_factory=dict)
+    _cloud_ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(FIRST_CLOUD_CLIP_ID)
+    )
+    _usb_ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(FIRST_USB_CLIP_ID)
+    )
+
+    def camera(self, ref: int | str) -> Camera:
+        """A camera by id or (case-insensitive) name; KeyError if unknown."""
+        if isinstance(ref, int) or ref.isdigit():
+            return self.cameras[int(ref)]
+        for cam in self.cameras.values():
+            if cam.name.casefold() == ref.casefold():
+                return cam
+        raise KeyError(ref)
+
+    def sync_module(self, ref: int | str) -> SyncModule:
+        """A sync module by id, its network id, or name; KeyError if unknown."""
+        for net in self.networks.values():
+            mod = net.sync_module
+            if mod is not None and str(ref).casefold() in _module_keys(mod):
+                return mod
+        raise KeyError(ref)
+
+    def module_of(self, camera: Camera) -> SyncModule | None:
+        return self.networks[camera.network_id].sync_module
+
+    def cameras_in(self, network_id: int) -> list[Camera]:
+        return [cam for cam in self.cameras.values() if cam.network_id == network_id]
+
+    def standalone_camera(self, network_id: int) -> Camera | None:
+        """The Mini/doorbell that is a network of its own, if ``network_id`` is one."""
+        net = self.networks.get(network_id)
+        if net is None or net.sync_module is not None:
+            return None
+        return self.cameras_in(network_id)[0]
+
+    def network_armed(self, network: Network) -> bool:
+        """Armed state; a standalone device's network is 'armed' when the device is enabled."""
+        device = self.standalone_camera(network.id)
+        return device.enabled if device is not None else network.armed
+
+    def add_cloud_clip(
+        self, camera_id: int, created_at: datetime, size: int, visible_at: datetime | None = None
+    ) -> CloudClip:
+        clip = CloudClip(
+            id=next(self._cloud_ids),
+            camera_id=camera_id,
+            created_at=created_at,
+            updated_at=max(created_at, visible_at or created_at),
+            size=size,
+        )
+        self.cloud[clip.id] = clip
+        return clip
+
+    def add_usb_clip(self, camera_id: int, created_at: datetime, size: int) -> UsbClip:
+        clip = UsbClip(
+            id=next(self._usb_ids), camera_id=camera_id, created_at=created_at, size=size
+        )
+        self.usb[clip.id] = clip
+        return clip
+
+    def delete_cloud_clip(self, clip_id: int, now: datetime) -> None:
+        clip = self.cloud[clip_id]
+        self.cloud[clip_id] = dataclasses.replace(clip, deleted=True, updated_at=now)
+
+    def mark_uploaded(self, clip_id: int) -> None:
+        self.usb[clip_id] = dataclasses.replace(self.usb[clip_id], uploaded=True)
+
+    def usb_clips_of(self, module: SyncModule) -> list[UsbClip]:
+        return [
+            clip
+            for clip in self.usb.values()
+            if self.cameras[clip.camera_id].network_id == module.network_id
+        ]
+
+
+def _module_keys(module: SyncModule) -> set[str]:
+    return {str(module.id), str(module.network_id), module.name.casefold()}
+
+
+def build_world(scenario: Scenario, now: datetime) -> World:
+    """Create the device state of ``scenario``, with relative clip times based on ``now``."""
+    world = World()
+    ts = int(now.timestamp())
+    for net_spec in scenario.networks:
+        world.networks[net_spec.id] = _network(net_spec)
+        for cam_spec in net_spec.cameras:
+            world.cameras[cam_spec.id] = _camera(cam_spec, net_spec.id, ts)
+    for net_spec in scenario.networks:
+        for cam_spec in net_spec.cameras:
+            for clip in cam_spec.clips:
+                _add_scenario_clip(world, cam_spec.id, clip, now, scenario)
+    return world
+
+
+def _network(spec: NetworkSpec) -> Network:
+    mod = spec.sync_module
+    module = None
+    if mod is not None:
+        module = SyncModule(
+            id=mod.id,
+            network_id=spec.id,
+            name=spec.name,
+            serial=mod.serial,
+            fw_version=mod.fw_version,
+            online=mod.online,
+            local_storage=mod.local_storage,
+        )
+    return Network(id=spec.id, name=spec.name, armed=spec.armed, sync_module=module)
+
+
+def _camera(spec: CameraSpec, network_id: int, thumbnail_ts: int) -> Camera:
+    return Camera(
+        id=spec.id,
+        name=spec.name,
+        type=spec.type,
+        network_id=network_id,
+        serial=spec.serial,
+        fw_version=spec.fw_version,
+        temperature=spec.temperature,
+        wifi_strength=spec.wifi_strength,
+        battery=spec.battery,
+        battery_voltage=spec.battery_voltage,
+        enabled=spec.enabled,
+        status=spec.status,
+        thumbnail_ts=thumbnail_ts,
+    )
+
+
+def _add_scenario_clip(
+    world: World, camera_id: int, spec: ClipSpec, now: datetime, scenario: Scenario
+) -> None:
+    if spec.created_at is not None:
+        created = spec.created_at
+    else:
+        created = now - timedelta(minutes=spec.age_minutes or 0)
+    created = created.astimezone(UTC).replace(microsecond=0)
+    size = scenario.options.default_clip_size if spec.size is None else spec.size
+    if spec.storage in ("cloud", "both"):
+        world.add_cloud_clip(camera_id, created, size)
+    if spec.storage in ("usb", "both"):
+        world.add_usb_clip(camera_id, created, size)

@@ -1,0 +1,79 @@
+"""Everything the simulator knows, in one place the request handlers reach via the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from blink_mqtt.simulator.commands import Command, CommandBook
+from blink_mqtt.simulator.faults import FaultBook
+from blink_mqtt.simulator.model import World, build_world
+from blink_mqtt.simulator.oauth_state import OAuthState
+from blink_mqtt.simulator.scenario import AccountSpec, OptionsSpec, Scenario
+from blink_mqtt.simulator.telemetry import Telemetry
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Options:
+    """Run-time behaviour; starts from the scenario's options."""
+
+    command_pending_polls: int
+    record_delay_seconds: float
+    default_clip_size: int
+    manifest_not_ready_polls: int
+    latency_seconds: float = 0.0
+
+    @classmethod
+    def from_spec(cls, spec: OptionsSpec) -> Options:
+        return cls(
+            command_pending_polls=spec.command_pending_polls,
+            record_delay_seconds=spec.record_delay_seconds,
+            default_clip_size=spec.default_clip_size,
+            manifest_not_ready_polls=spec.manifest_not_ready_polls,
+        )
+
+
+class SimState:
+    """Account, devices, OAuth, commands, faults and telemetry of one simulator."""
+
+    def __init__(self, scenario: Scenario, clock: Clock = utc_now) -> None:
+        self.clock = clock
+        self.account: AccountSpec = scenario.account
+        self.options = Options.from_spec(scenario.options)
+        self.world: World = build_world(scenario, clock())
+        self.oauth = OAuthState(
+            twofa_enabled=scenario.two_factor.enabled,
+            twofa_code=scenario.two_factor.code,
+            token_expiry_seconds=scenario.options.token_expiry_seconds,
+            rotate_refresh_tokens=scenario.options.rotate_refresh_tokens,
+        )
+        self.commands = CommandBook()
+        self.faults = FaultBook()
+        self.telemetry = Telemetry()
+
+    def now(self) -> datetime:
+        """Current UTC time, whole seconds (Blink timestamps have no fractions)."""
+        return self.clock().replace(microsecond=0)
+
+    def epoch(self) -> float:
+        return self.clock().timestamp()
+
+    @property
+    def rest_host(self) -> str:
+        return f"rest-{self.account.tier}.immedia-semi.com"
+
+    def issue_command(self, network_id: int, kind: str, camera_id: int | None = None) -> Command:
+        polls = self.options.command_pending_polls
+        return self.commands.issue(network_id, kind, self.now(), polls, camera_id)
+
+
+STATE_KEY = web.AppKey("blink_simulator_state", SimState)

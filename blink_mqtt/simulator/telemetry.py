@@ -1,0 +1,73 @@
+"""Request log and counters, read by tests through the control API."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, get_args
+
+CounterName = Literal[
+    "full_logins",
+    "startup_refreshes",
+    "startup_refresh_failures",
+    "midsession_refreshes",
+    "midsession_refresh_failures",
+    "twofa_ok",
+    "twofa_failed",
+    "signin_failures",
+]
+COUNTER_NAMES: tuple[str, ...] = get_args(CounterName)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    method: str
+    host: str
+    path: str
+    query: str
+    status: int
+    endpoint: str
+    time: float
+    fault: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    """Event counts plus requests per endpoint name."""
+
+    events: dict[str, int]
+    requests: dict[str, int]
+
+    def __getitem__(self, name: str) -> int:
+        return self.events[name]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.events, "requests": dict(self.requests)}
+
+
+@dataclass(slots=True)
+class Telemetry:
+    log: list[RequestRecord] = field(default_factory=list)
+    events: Counter[str] = field(default_factory=Counter)
+    requests: Counter[str] = field(default_factory=Counter)
+
+    def count(self, name: CounterName) -> None:
+        self.events[name] += 1
+
+    def record(self, entry: RequestRecord) -> None:
+        self.log.append(entry)
+        self.requests[entry.endpoint] += 1
+
+    def counters(self) -> Counters:
+        return Counters(
+            events={name: self.events[name] for name in COUNTER_NAMES},
+            requests=dict(self.requests),
+        )
+
+    def reset(self) -> None:
+        self.log.clear()
+        self.events.clear()
+        self.requests.clear()
