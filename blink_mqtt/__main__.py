@@ -50,9 +50,9 @@ def _check_config(settings: Settings) -> int:
 
 
 def _run(command: str, settings: Settings) -> int:
-    from blink_mqtt import service  # imported late: check-config must not need a broker stack
+    from blink_mqtt import modes  # imported late: check-config must not need a broker stack
 
-    runners = {"run": service.run, "demo": service.demo, "login": service.login}
+    runners = {"run": modes.run, "demo": modes.demo, "login": modes.login}
     return asyncio.run(runners[command](settings))
 
 

@@ -54,6 +54,21 @@ class SyncState:
         return _payload(self, internal={"slug"})
 
 
+AUTH_STATES = ("logging_in", "ok", "2fa_required", "login_failed", "unavailable")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthStatus:
+    """The login state published retained on `<base>/bridge/auth`."""
+
+    state: str
+    message: str
+    since: datetime
+
+    def payload(self) -> dict[str, Any]:
+        return {"state": self.state, "message": self.message, "since": self.since.isoformat()}
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything one poll saw."""

@@ -1,0 +1,105 @@
+"""BlinkAccount: the only code that imports blinkpy (login, state, commands, clips)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from blink_mqtt.account import actions, clips, view
+from blink_mqtt.account.actions import SnapOutcome
+from blink_mqtt.account.core import AccountBase, AuthListener
+from blink_mqtt.archive import ClipRef
+from blink_mqtt.errors import UnknownCamera, UnknownSyncModule
+from blink_mqtt.state import CameraState, SyncState
+
+__all__ = ["AuthListener", "BlinkAccount", "SnapOutcome"]
+
+
+def _matches(ref: str, name: str, slug: str, serial: str) -> bool:
+    wanted = ref.strip().lower()
+    return wanted in (name.lower(), slug, serial.lower())
+
+
+class BlinkAccount(AccountBase):
+    """Commands on cameras and sync modules, named by name, slug or serial."""
+
+    def camera(self, ref: str) -> CameraState:
+        cameras = self.snapshot().cameras
+        found = next((c for c in cameras if _matches(ref, c.name, c.slug, c.serial)), None)
+        if found is None:
+            known = ", ".join(c.name for c in cameras) or "none"
+            raise UnknownCamera(f"No camera named {ref!r}; known: {known}")
+        return found
+
+    def sync_module(self, ref: str) -> SyncState:
+        syncs = self.snapshot().syncs
+        found = next((s for s in syncs if _matches(ref, s.name, s.slug, s.serial)), None)
+        if found is None:
+            known = ", ".join(s.name for s in syncs) or "none"
+            raise UnknownSyncModule(f"No sync module named {ref!r}; known: {known}")
+        return found
+
+    def _device(self, blink: Any, state: CameraState) -> view.Device:
+        for device in view.devices(blink):
+            if view.serial_of(device) == state.serial:
+                return device
+        raise UnknownCamera(f"Camera {state.name!r} is no longer on the account")
+
+    def _sync(self, blink: Any, state: SyncState) -> Any:
+        for sync in blink.sync.values():
+            if not view.is_standalone(sync) and str(sync.serial or sync.network_id) == state.serial:
+                return sync
+        raise UnknownSyncModule(f"Sync module {state.name!r} is no longer on the account")
+
+    def image(self, serial: str) -> bytes | None:
+        """The newest thumbnail blinkpy holds for a camera."""
+        if self._blink is None:
+            return None
+        for device in view.devices(self._blink):
+            if view.serial_of(device) == serial:
+                image = device.camera.image_from_cache
+                return bytes(image) if image else None
+        return None
+
+    async def snap(self, camera: CameraState) -> SnapOutcome:
+        async with self.blinkpy(f"{camera.name}: snapshot") as blink:
+            return await actions.snap(blink, self._device(blink, camera))
+
+    async def record(self, camera: CameraState) -> None:
+        async with self.blinkpy(f"{camera.name}: record") as blink:
+            await actions.record(blink, self._device(blink, camera))
+
+    async def set_motion_detection(self, camera: CameraState, enabled: bool) -> bool:
+        async with self.blinkpy(f"{camera.name}: motion detection") as blink:
+            return await actions.set_motion_detection(blink, self._device(blink, camera), enabled)
+
+    async def set_armed(self, sync: SyncState, armed: bool) -> bool:
+        async with self.blinkpy(f"{sync.name}: arm") as blink:
+            return await actions.set_armed(blink, self._sync(blink, sync), armed)
+
+    async def cloud_clips(self, since: datetime) -> list[ClipRef]:
+        async with self.blinkpy("list cloud clips") as blink:
+            return await clips.cloud_clips(blink, since)
+
+    async def usb_clips(self, sync: SyncState, since: datetime | None) -> list[ClipRef]:
+        async with self.blinkpy(f"{sync.name}: list USB clips") as blink:
+            return await clips.usb_clips(blink, self._sync(blink, sync), since)
+
+    @asynccontextmanager
+    async def open_clip(self, clip: ClipRef) -> AsyncIterator[clips.HttpClipBody]:
+        """Stream one clip. Only the token check and USB upload hold the blinkpy lock."""
+        usb = clip.source.startswith("usb:")
+        async with self.blinkpy(f"{clip.camera}: download") as blink:
+            if blink.auth.need_refresh():
+                await blink.auth.refresh_tokens(refresh=True)
+                self._tokens_refreshed()
+            if usb:
+                await clips.prepare_usb_clip(blink, clip)
+            url, headers = blink.urls.base_url + clip.key, dict(blink.auth.header)
+        response = await clips.get_clip(self.session, url, headers, usb)
+        try:
+            yield clips.HttpClipBody(response)
+        finally:
+            response.release()

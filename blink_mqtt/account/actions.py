@@ -1,0 +1,115 @@
+"""Camera and sync-module commands, done the way blink-cloud.md section 12 advises.
+
+blinkpy's own methods sleep through 5 s module-wide throttles and never re-read the
+camera after a snapshot (so they return the old image). We call its api functions with
+`force=True`, bound the command polling, and reload the camera afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from blinkpy import api
+from blinkpy.blinkpy import Blink
+
+from blink_mqtt.account.view import Device, thumbnail_time
+from blink_mqtt.errors import BlinkUnavailable
+
+log = logging.getLogger(__name__)
+
+COMMAND_TIMEOUT = 60.0
+"""blinkpy polls a command up to 120 times a second apart; we give up sooner."""
+
+
+@dataclass(frozen=True, slots=True)
+class SnapOutcome:
+    image: bytes
+    taken_at: datetime
+    fresh: bool
+
+
+async def command(call: Awaitable[Any], what: str) -> dict[str, Any]:
+    """Await a blinkpy command call; a missing or refused answer is BlinkUnavailable."""
+    try:
+        async with asyncio.timeout(COMMAND_TIMEOUT):
+            response = await call
+    except TimeoutError:
+        raise BlinkUnavailable(
+            f"{what}: Blink did not complete it in {COMMAND_TIMEOUT:.0f} s"
+        ) from None
+    if not isinstance(response, dict):
+        raise BlinkUnavailable(f"{what}: no answer from Blink")
+    if "id" not in response and ("message" in response or "code" in response):
+        raise BlinkUnavailable(f"{what}: Blink refused: {response.get('message', 'error')}")
+    return response
+
+
+async def reload_camera(blink: Blink, device: Device) -> None:
+    """Re-read one camera's config (homescreen for minis and doorbells) and update it."""
+    cam, sync = device.camera, device.sync
+    if device.standalone or cam.camera_type in ("mini", "doorbell"):
+        response = await api.request_homescreen(blink, force=True)
+        if response is None:
+            raise BlinkUnavailable(f"{cam.name}: Blink did not answer")
+        await blink.validate_homescreen(response)
+        config = (
+            await sync.get_camera_info(cam.camera_id)
+            if device.standalone
+            else sync.get_unique_info(cam.name)
+        )
+    else:
+        config = await sync.get_camera_info(cam.camera_id)
+    if not config:
+        raise BlinkUnavailable(f"{cam.name}: Blink sent no camera configuration")
+    await cam.update(config, force_cache=False, expire_clips=False)
+
+
+async def snap(blink: Blink, device: Device) -> SnapOutcome:
+    cam = device.camera
+    before = cam.image_from_cache
+    await command(
+        api.request_new_image(
+            blink, cam.network_id, cam.camera_id, camera_type=cam.camera_type, force=True
+        ),
+        f"{cam.name}: snapshot",
+    )
+    await reload_camera(blink, device)
+    image = cam.image_from_cache
+    if not image:
+        raise BlinkUnavailable(f"{cam.name}: Blink sent no image")
+    taken_at = thumbnail_time(cam.thumbnail) or datetime.now(UTC)
+    return SnapOutcome(bytes(image), taken_at, fresh=image != before)
+
+
+async def set_motion_detection(blink: Blink, device: Device, enabled: bool) -> bool:
+    cam = device.camera
+    call = api.request_motion_detection_enable if enabled else api.request_motion_detection_disable
+    await command(
+        call(blink, cam.network_id, cam.camera_id, camera_type=cam.camera_type, force=True),
+        f"{cam.name}: motion detection",
+    )
+    await reload_camera(blink, device)
+    return cam.motion_enabled is True
+
+
+async def record(blink: Blink, device: Device) -> None:
+    cam = device.camera
+    await command(
+        api.request_new_video(
+            blink, cam.network_id, cam.camera_id, camera_type=cam.camera_type, force=True
+        ),
+        f"{cam.name}: record",
+    )
+
+
+async def set_armed(blink: Blink, sync: Any, armed: bool) -> bool:
+    call = api.request_system_arm if armed else api.request_system_disarm
+    await command(call(blink, sync.network_id, force=True), f"{sync.name}: arm")
+    if not await sync.get_network_info():
+        raise BlinkUnavailable(f"{sync.name}: Blink did not report the new state")
+    return bool(sync.arm)

@@ -1,0 +1,160 @@
+"""Finding clips in the cloud and on sync-module USB storage, and opening them as streams.
+
+blinkpy's download helpers hold whole clips in memory, save error bodies as .mp4 and
+block the loop (blink-cloud.md sections 6-7); we only borrow its URLs and headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import string
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from blinkpy import api
+from blinkpy.blinkpy import Blink
+from blinkpy.helpers.util import local_storage_clip_url_template
+
+from blink_mqtt.account.actions import command
+from blink_mqtt.account.view import parse_time
+from blink_mqtt.archive import ClipRef
+from blink_mqtt.errors import BlinkUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES = 200
+"""media/changed pages of 25; 5000 clips is more than Blink keeps."""
+MANIFEST_WAITS = (1.0, 2.0, 4.0, 8.0)
+"""Pauses while a sync module builds its manifest: at most 15 s in all."""
+UPLOAD_WAITS = (1.0, 2.0, 4.0, 8.0)
+"""Pauses while a sync module uploads a clip: at most 15 s in all."""
+CHUNK = 256 * 1024
+CLIP_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=60)
+
+
+async def cloud_clips(blink: Blink, since: datetime) -> list[ClipRef]:
+    """Every non-deleted cloud clip recorded since `since`, oldest first."""
+    found: list[ClipRef] = []
+    for page in range(1, MAX_PAGES + 1):
+        response = await api.request_videos(blink, time=since.timestamp(), page=page)
+        if not isinstance(response, dict) or "media" not in response:
+            raise BlinkUnavailable("Blink did not list the cloud clips")
+        items = response["media"] or []
+        if not items:
+            break
+        found.extend(ref for item in items if (ref := _cloud_ref(item, since)) is not None)
+    return sorted(set(found), key=lambda ref: ref.recorded_at)
+
+
+def _cloud_ref(item: Any, since: datetime) -> ClipRef | None:
+    if not isinstance(item, dict) or item.get("deleted") or not item.get("media"):
+        return None
+    recorded = parse_time(item.get("created_at"))
+    if recorded is None or recorded < since or not item.get("device_name"):
+        return None
+    return ClipRef(str(item["device_name"]), recorded, "cloud", str(item["media"]))
+
+
+async def usb_clips(blink: Blink, sync: Any, since: datetime | None) -> list[ClipRef]:
+    """Clips on one sync module's USB storage: one manifest request, bounded waits."""
+    if not sync.local_storage:
+        raise BlinkUnavailable(f"{sync.name}: local storage is not active")
+    if sync.status != "online":
+        raise BlinkUnavailable(f"{sync.name}: the sync module is offline")
+    request = await command(
+        api.request_local_storage_manifest(blink, sync.network_id, sync.sync_id),
+        f"{sync.name}: manifest request",
+    )
+    manifest = await _manifest(blink, sync, request.get("id"))
+    names = {re.sub(r"\W+", "", cam.name): cam.name for cam in sync.cameras.values()}
+    template = string.Template(local_storage_clip_url_template())
+    refs = []
+    for item in manifest.get("clips") or []:
+        recorded = parse_time(item.get("created_at")) if isinstance(item, dict) else None
+        camera = names.get(str(item.get("camera_name"))) if recorded else None
+        if camera is None or recorded is None or (since and recorded < since):
+            continue
+        path = template.substitute(
+            account_id=blink.account_id,
+            network_id=sync.network_id,
+            sync_id=sync.sync_id,
+            manifest_id=manifest["manifest_id"],
+            clip_id=item.get("id"),
+        )
+        refs.append(ClipRef(camera, recorded, f"usb:{sync.name}", path, _size(item.get("size"))))
+    return sorted(refs, key=lambda ref: ref.recorded_at)
+
+
+async def _manifest(blink: Blink, sync: Any, request_id: object) -> dict[str, Any]:
+    if request_id is None:
+        raise BlinkUnavailable(f"{sync.name}: Blink did not accept the manifest request")
+    for pause in (*MANIFEST_WAITS, None):
+        manifest = await api.get_local_storage_manifest(
+            blink, sync.network_id, sync.sync_id, request_id
+        )
+        if isinstance(manifest, dict) and "clips" in manifest and "manifest_id" in manifest:
+            return manifest
+        if pause is None:
+            break
+        await asyncio.sleep(pause)
+    raise BlinkUnavailable(f"{sync.name}: the USB manifest was not ready in time")
+
+
+def _size(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload, no-any-return]
+    except (TypeError, ValueError):
+        return None
+
+
+async def prepare_usb_clip(blink: Blink, clip: ClipRef) -> None:
+    """Ask the sync module to upload a USB clip to the cloud (a polled command)."""
+    response = await api.http_post(blink, blink.urls.base_url + clip.key)
+    if not isinstance(response, dict):
+        raise BlinkUnavailable(f"{clip.camera}: the sync module refused the upload")
+    await api.wait_for_command(blink, response)
+
+
+@dataclass
+class HttpClipBody:
+    """A clip's HTTP response, streamed; network errors surface as BlinkUnavailable."""
+
+    response: aiohttp.ClientResponse
+
+    @property
+    def content_type(self) -> str:
+        return self.response.content_type
+
+    @property
+    def content_length(self) -> int | None:
+        return self.response.content_length
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self.response.content.iter_chunked(CHUNK):
+                yield chunk
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise BlinkUnavailable(f"download interrupted: {type(err).__name__}") from None
+
+
+async def get_clip(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], usb: bool
+) -> aiohttp.ClientResponse:
+    """GET a clip; USB clips answer 404/409 until uploaded, so those are retried briefly."""
+    for pause in (*(UPLOAD_WAITS if usb else ()), None):
+        try:
+            response = await session.get(url, headers=headers, timeout=CLIP_TIMEOUT)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise BlinkUnavailable(f"download failed: {type(err).__name__}") from None
+        if response.status == 200:
+            return response
+        response.release()
+        if pause is None or response.status not in (404, 409):
+            raise BlinkUnavailable(f"Blink answered HTTP {response.status}")
+        await asyncio.sleep(pause)
+    raise AssertionError("unreachable")

@@ -1,0 +1,199 @@
+"""BlinkAccount: the bridge's one door to Blink. Every blinkpy call goes through here.
+
+Calls into blinkpy are serialised by one lock; blinkpy's failure modes become our
+errors (NotAuthenticated, BlinkUnavailable) and never escape as blinkpy exceptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+import aiohttp
+from blinkpy import api
+from blinkpy.auth import BlinkTwoFARequiredError, TokenRefreshFailed, UnauthorizedError
+from blinkpy.blinkpy import Blink
+
+from blink_mqtt import redact
+from blink_mqtt.account import credentials, login, view
+from blink_mqtt.account.session import RequestCounter, open_session
+from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
+from blink_mqtt.settings import Settings
+from blink_mqtt.state import AuthStatus, Snapshot
+
+log = logging.getLogger(__name__)
+
+AuthListener = Callable[[AuthStatus], Awaitable[None]]
+RETRY_FIRST, RETRY_CAP = 30.0, 900.0
+BLINK_FAILURES = (
+    aiohttp.ClientError,
+    TimeoutError,
+    ValueError,
+    AttributeError,
+    KeyError,
+    TypeError,
+)
+"""What blinkpy raises on bad answers (blink-cloud.md section 10)."""
+SESSION_ENDED = (UnauthorizedError, TokenRefreshFailed, BlinkTwoFARequiredError)
+
+WAITING = {
+    "logging_in": "Blink login in progress",
+    "2fa_required": "Blink is waiting for the 2FA code: send it with the 2fa command",
+    "login_failed": "Blink login failed; fix the credentials or send the login command",
+    "unavailable": "Blink is unreachable; retrying",
+}
+
+
+class AccountBase:
+    """Login lifecycle and the guarded doorway to blinkpy; commands live in BlinkAccount."""
+
+    def __init__(self, settings: Settings, on_auth: AuthListener) -> None:
+        self.settings = settings
+        self._on_auth = on_auth
+        self.counter = RequestCounter()
+        self._session: aiohttp.ClientSession | None = None
+        self._blink: Blink | None = None
+        self._pending: Blink | None = None
+        self._lock = asyncio.Lock()
+        self._failures = 0
+        self._retry_at = 0.0
+        self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = open_session(self.settings.blink_simulator_url, self.counter)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _set(self, state: str, message: str) -> None:
+        self.status = AuthStatus(state, message, datetime.now(UTC))
+        log.info("Blink auth state: %s (%s)", state, message)
+        await self._on_auth(self.status)
+
+    async def start(self, use_saved: bool = True) -> AuthStatus:
+        """Log in: saved credentials (one token refresh) or the configured account."""
+        async with self._lock:
+            await self._set("logging_in", "logging in to Blink")
+            self._blink = self._pending = None
+            data = login.login_data(self.settings, use_saved)
+            if data is None:
+                await self._set(
+                    "login_failed", "no Blink account configured (BLINK_USERNAME, BLINK_PASSWORD)"
+                )
+                return self.status
+            blink = login.new_blink(self.settings, self.session, data, self._tokens_refreshed)
+            await self._apply(await login.start(blink))
+        return self.status
+
+    async def submit_2fa(self, code: str) -> AuthStatus:
+        async with self._lock:
+            if self._pending is None or self.status.state != "2fa_required":
+                raise InvalidRequest("no login is waiting for a 2FA code")
+            outcome = await login.send_code(self._pending, code.strip())
+            if outcome is None:
+                raise InvalidRequest("Blink rejected the 2FA code; check it and send it again")
+            await self._apply(outcome)
+        if self.status.state != "ok":
+            raise NotAuthenticated(self.status.message)
+        return self.status
+
+    async def _apply(self, outcome: login.Outcome) -> None:
+        match outcome:
+            case login.Ready(blink):
+                self._blink, self._pending, self._failures = blink, None, 0
+                self._save(blink)
+                await self._set("ok", "logged in")
+            case login.NeedsCode(blink):
+                self._pending = blink
+                await self._set("2fa_required", WAITING["2fa_required"])
+            case login.Rejected(message):
+                await self._set("login_failed", message)
+            case login.Unreachable(message):
+                self._failures += 1
+                pause = min(RETRY_FIRST * 2 ** (self._failures - 1), RETRY_CAP)
+                self._retry_at = time.monotonic() + pause
+                await self._set("unavailable", f"{message}; retrying in {pause:.0f} s")
+
+    async def ensure(self) -> None:
+        """Called before each poll: retry a login that failed for want of Blink, after back-off."""
+        if self.status.state == "unavailable" and time.monotonic() >= self._retry_at:
+            await self.start()
+
+    def _save(self, blink: Blink) -> None:
+        redact.register(blink.auth.token, blink.auth.refresh_token)
+        try:
+            credentials.save(self.settings.credentials_file, blink.auth.login_attributes)
+        except OSError as err:
+            log.error(
+                "Cannot save credentials to %s: %s", self.settings.credentials_file, err.strerror
+            )
+
+    def _tokens_refreshed(self) -> None:
+        """blinkpy's callback after a mid-session token refresh (rotating refresh tokens)."""
+        if self._blink is not None:
+            self._save(self._blink)
+
+    def require_login(self) -> None:
+        """Raise NotAuthenticated unless logged in."""
+        self._ready()
+
+    def _ready(self) -> Blink:
+        if self._blink is None or self.status.state != "ok":
+            raise NotAuthenticated(WAITING.get(self.status.state, "Blink login pending"))
+        return self._blink
+
+    @asynccontextmanager
+    async def blinkpy(self, what: str) -> AsyncIterator[Blink]:
+        """The logged-in Blink, locked; blinkpy errors become our errors."""
+        async with self._lock:
+            blink = self._ready()
+            try:
+                yield blink
+            except BlinkMqttError:
+                raise
+            except SESSION_ENDED:
+                await self._session_ended()
+                raise NotAuthenticated("Blink ended the session; logging in again") from None
+            except BLINK_FAILURES as err:
+                log.warning(
+                    "%s failed: %s",
+                    what,
+                    type(err).__name__,
+                    exc_info=log.isEnabledFor(logging.DEBUG),
+                )
+                raise BlinkUnavailable(
+                    f"{what}: Blink did not answer properly ({type(err).__name__})"
+                ) from None
+
+    async def _session_ended(self) -> None:
+        self._blink, self._retry_at = None, 0.0
+        await self._set("unavailable", "Blink ended the session; logging in again")
+
+    async def refresh(self) -> None:
+        """One poll of every sync module, without blinkpy's sleeping throttles."""
+        async with self.blinkpy("refresh") as blink:
+            if not blink.available and not await blink.setup_post_verify():
+                raise BlinkUnavailable("Blink did not send the account's devices")
+            response = await api.request_homescreen(blink, force=True)
+            if response is None:
+                raise BlinkUnavailable("Blink did not answer")
+            if response.status == 401:
+                raise UnauthorizedError
+            if response.status != 200:
+                raise BlinkUnavailable(f"Blink answered HTTP {response.status}")
+            await blink.validate_homescreen(response)
+            for sync in list(blink.sync.values()):
+                await sync.refresh()
+            blink.last_refresh = int(time.time())
+
+    def snapshot(self, last_clips: dict[str, str | None] | None = None) -> Snapshot:
+        if self._blink is None:
+            return Snapshot()
+        return view.snapshot(self._blink, last_clips or {})

@@ -1,0 +1,38 @@
+"""The one aiohttp session blinkpy uses: to the cloud, or routed to a simulator."""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+
+import aiohttp
+
+
+@dataclass
+class RequestCounter:
+    """Counts every HTTP request made to Blink (reported by `health`)."""
+
+    count: int = 0
+
+    def trace_config(self) -> aiohttp.TraceConfig:
+        config = aiohttp.TraceConfig()
+        config.on_request_start.append(self._on_start)
+        return config
+
+    async def _on_start(
+        self,
+        session: aiohttp.ClientSession,
+        context: types.SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        self.count += 1
+
+
+def open_session(simulator_url: str | None, counter: RequestCounter) -> aiohttp.ClientSession:
+    """A session to the real cloud, or one whose requests all go to `simulator_url`."""
+    traces = [counter.trace_config()]
+    if simulator_url:
+        from blink_mqtt.simulator import routed_session
+
+        return routed_session(simulator_url, trace_configs=traces)
+    return aiohttp.ClientSession(trace_configs=traces)

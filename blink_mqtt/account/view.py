@@ -1,0 +1,139 @@
+"""Reads blinkpy's live objects into our frozen state (no I/O)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from blinkpy.blinkpy import Blink
+from blinkpy.sync_module import BlinkLotus, BlinkOwl
+
+from blink_mqtt.state import CameraState, Snapshot, SyncState
+from blink_mqtt.topics import assign_slugs
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A blinkpy camera with the sync module (real or standalone) it belongs to."""
+
+    camera: Any
+    sync: Any
+
+    @property
+    def standalone(self) -> bool:
+        return is_standalone(self.sync)
+
+
+def is_standalone(sync: Any) -> bool:
+    """blinkpy models a mini or doorbell without a sync module as a pseudo sync module."""
+    return isinstance(sync, BlinkOwl | BlinkLotus)
+
+
+def devices(blink: Blink) -> list[Device]:
+    return [
+        Device(camera, sync)
+        for sync in list(blink.sync.values())
+        for camera in list(sync.cameras.values())
+    ]
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO time from Blink, or None. Naive times are UTC (as Blink sends them)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def thumbnail_time(url: str | None) -> datetime | None:
+    """The `ts` of a thumbnail URL as a time."""
+    if not url:
+        return None
+    stamps = parse_qs(urlparse(url).query).get("ts")
+    with contextlib.suppress(ValueError, OverflowError, OSError):
+        if stamps:
+            return datetime.fromtimestamp(int(stamps[0]), UTC)
+    return None
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload, no-any-return]
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def serial_of(device: Device) -> str:
+    """The camera's serial; blinkpy may lack one, so fall back to a stable id."""
+    cam = device.camera
+    return str(cam.serial or f"{cam.network_id}-{cam.camera_id}")
+
+
+def camera_state(device: Device, slug: str, last_clip: str | None) -> CameraState:
+    cam, sync = device.camera, device.sync
+    standalone = device.standalone
+    armed = cam.motion_enabled if standalone else sync.arm
+    return CameraState(
+        name=str(cam.name),
+        serial=serial_of(device),
+        camera_id=_int(cam.camera_id) or 0,
+        sync_module=None if standalone else str(sync.name),
+        type=str(cam.product_type or cam.camera_type or "unknown"),
+        firmware=cam.version,
+        online=cam.status != "offline",
+        armed=bool(armed),
+        motion_enabled=cam.motion_enabled is True,
+        motion_detected=bool(cam.motion_detected),
+        battery=cam.battery if isinstance(cam.battery, str) else None,
+        battery_voltage=_int(cam.battery_voltage),
+        temperature_c=_float(cam.temperature_c),
+        wifi_strength=_int(cam.wifi_strength),
+        last_record=parse_time(cam.last_record),
+        thumbnail_at=thumbnail_time(cam.thumbnail),
+        last_clip=last_clip,
+        slug=slug,
+        sync_serial=None if standalone else sync.serial,
+        network_id=_int(cam.network_id),
+        thumbnail=cam.thumbnail,
+    )
+
+
+def sync_state(sync: Any, slug: str) -> SyncState:
+    return SyncState(
+        name=str(sync.name),
+        serial=str(sync.serial or sync.network_id),
+        network_id=_int(sync.network_id) or 0,
+        armed=bool(sync.arm),
+        online=sync.status in ("online", "done", True),
+        local_storage=bool(sync.local_storage),
+        firmware=sync.version,
+        slug=slug,
+    )
+
+
+def snapshot(blink: Blink, last_clips: dict[str, str | None]) -> Snapshot:
+    """Everything blinkpy currently knows, as frozen state; `last_clips` maps camera name."""
+    cams = devices(blink)
+    syncs = [s for s in blink.sync.values() if not is_standalone(s)]
+    camera_slugs = assign_slugs((d.camera.name, serial_of(d)) for d in cams)
+    sync_slugs = assign_slugs((s.name, str(s.serial or s.network_id)) for s in syncs)
+    return Snapshot(
+        cameras=tuple(
+            camera_state(d, camera_slugs[serial_of(d)], last_clips.get(d.camera.name)) for d in cams
+        ),
+        syncs=tuple(sync_state(s, sync_slugs[str(s.serial or s.network_id)]) for s in syncs),
+        taken_at=datetime.now(UTC),
+    )

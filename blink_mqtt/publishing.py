@@ -1,0 +1,122 @@
+"""Turns state into MQTT messages: retained states on change, images, events, info."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from blink_mqtt import __version__
+from blink_mqtt.bridge import Outbound
+from blink_mqtt.messages import dumps
+from blink_mqtt.settings import Settings
+from blink_mqtt.state import AuthStatus, CameraState, Changes, Snapshot, changes
+from blink_mqtt.topics import Topics
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+"""Bumped whenever a payload of the contract changes shape (mqtt-api.md)."""
+
+
+def blinkpy_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("blinkpy")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class StatePublisher:
+    """Remembers what it published and sends only what changed."""
+
+    def __init__(
+        self, settings: Settings, topics: Topics, send: Callable[[Outbound], None]
+    ) -> None:
+        self.settings = settings
+        self.topics = topics
+        self._send = send
+        self.published = Snapshot()
+
+    def update(self, new: Snapshot, image_of: Callable[[str], bytes | None]) -> Changes:
+        """Publish the difference between the last published snapshot and `new`."""
+        diff = changes(self.published, new)
+        for camera in diff.cameras:
+            self._retain(self.topics.camera_state(camera.slug), dumps(camera.payload()))
+        for sync in diff.syncs:
+            self._retain(self.topics.sync_state(sync.slug), dumps(sync.payload()))
+        for camera in diff.thumbnails:
+            image = image_of(camera.serial)
+            if image:
+                self.image(camera, image)
+        for camera in diff.motion:
+            self.event(
+                camera,
+                {"event_type": "motion", "camera": camera.name, "recorded_at": camera.last_record},
+            )
+        self._clear_old_topics(self.published, new)
+        self.published = new
+        if diff.devices_changed:
+            self.info(new)
+        return diff
+
+    def republish(self, new: Snapshot, image_of: Callable[[str], bytes | None]) -> None:
+        """Send every state again (Home Assistant came back)."""
+        self.published = Snapshot()
+        self.update(new, image_of)
+
+    def _clear_old_topics(self, old: Snapshot, new: Snapshot) -> None:
+        """Cameras and sync modules that left (or changed slug) lose their retained topics."""
+        cam_slugs = {c.slug for c in new.cameras}
+        for camera in old.cameras:
+            if camera.slug not in cam_slugs:
+                self._retain(self.topics.camera_state(camera.slug), b"")
+                self._retain(self.topics.camera_image(camera.slug), b"")
+        sync_slugs = {s.slug for s in new.syncs}
+        for sync in old.syncs:
+            if sync.slug not in sync_slugs:
+                self._retain(self.topics.sync_state(sync.slug), b"")
+
+    def _retain(self, topic: str, payload: bytes) -> None:
+        self._send(Outbound(topic, payload, retain=True))
+
+    def image(self, camera: CameraState, image: bytes) -> None:
+        self._retain(self.topics.camera_image(camera.slug), image)
+
+    def event(self, camera: CameraState, event: dict[str, Any]) -> None:
+        self._send(Outbound(self.topics.camera_event(camera.slug), dumps(event)))
+
+    def progress(self, progress: dict[str, Any]) -> None:
+        self._send(Outbound(self.topics.bridge_progress, dumps(progress), qos=0))
+
+    def auth(self, status: AuthStatus) -> None:
+        self._retain(self.topics.bridge_auth, dumps(status.payload()))
+
+    def info(self, snapshot: Snapshot) -> None:
+        s = self.settings
+        self._retain(
+            self.topics.bridge_info,
+            dumps(
+                {
+                    "version": __version__,
+                    "blinkpy_version": blinkpy_version(),
+                    "schema": SCHEMA,
+                    "cameras": [c.name for c in snapshot.cameras],
+                    "sync_modules": [x.name for x in snapshot.syncs],
+                    "config": {
+                        "base_topic": s.mqtt_base_topic,
+                        "mqtt_protocol": s.mqtt_protocol,
+                        "ha_discovery": s.ha_discovery,
+                        "ha_discovery_prefix": s.ha_discovery_prefix,
+                        "refresh_interval": s.refresh_interval,
+                        "media_dir": str(s.media_dir),
+                        "sort_clips": s.sort_clips,
+                        "auto_download": s.auto_download,
+                        "download_concurrency": s.download_concurrency,
+                        "retention_days": s.retention_days,
+                        "simulator": bool(s.blink_simulator_url),
+                    },
+                }
+            ),
+        )

@@ -1,0 +1,189 @@
+"""The running bridge: account + archive + MQTT, one TaskGroup, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from blink_mqtt import dispatch
+from blink_mqtt.account import BlinkAccount
+from blink_mqtt.archive import MediaArchive
+from blink_mqtt.bridge import Inbound, MqttBridge, Outbound
+from blink_mqtt.commands import Context
+from blink_mqtt.errors import BlinkMqttError, Busy
+from blink_mqtt.publishing import StatePublisher
+from blink_mqtt.settings import Settings
+from blink_mqtt.state import AuthStatus, CameraState, Snapshot
+from blink_mqtt.topics import Topics
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 32
+"""Requests handled at once; more are answered `busy`."""
+HA_BIRTH_DELAY = (1.0, 3.0)
+
+
+class Service:
+    """Owns the long-lived tasks: MQTT loop, poller, requests in flight."""
+
+    def __init__(self, settings: Settings, auto_2fa_code: str | None = None) -> None:
+        self.settings = settings
+        self.topics = Topics(settings.mqtt_base_topic, settings.ha_discovery_prefix)
+        self.account = BlinkAccount(settings, on_auth=self._auth_changed)
+        self.archive = MediaArchive.from_settings(settings)
+        self.mqtt = MqttBridge(settings, self.topics, self._on_message, self._on_connect)
+        self.states = StatePublisher(settings, self.topics, self.mqtt.publish)
+        self._auto_2fa_code = auto_2fa_code
+        self._tasks: asyncio.TaskGroup | None = None
+        self._in_flight = 0
+        self._started = time.monotonic()
+        self._last_refresh: datetime | None = None
+        self._poll_lock = asyncio.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until cancelled; on cancellation answer what is in flight and say offline."""
+        mqtt = asyncio.create_task(self.mqtt.run(), name="mqtt")
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                self._tasks = tasks
+                tasks.create_task(self._poll_loop(), name="poller")
+        finally:
+            self._tasks = None
+            await self.mqtt.stop()  # while the connection is still up: flush, then `offline`
+            mqtt.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await mqtt
+            await self.account.close()
+
+    async def _poll_loop(self) -> None:
+        await self.account.start()
+        await self._after_login_attempt()
+        while True:
+            await asyncio.sleep(self.settings.refresh_interval)
+            try:
+                await self._poll_once()
+            except BlinkMqttError as err:
+                log.warning("Poll failed: %s", err.message)
+            except Exception:
+                log.exception("Poll failed with a bug; the bridge keeps running")
+
+    async def _poll_once(self) -> None:
+        await self.account.ensure()
+        if self.account.status.state == "ok":
+            await self.poll_now()
+
+    async def _after_login_attempt(self) -> None:
+        if self.account.status.state == "2fa_required" and self._auto_2fa_code:
+            await self.account.submit_2fa(self._auto_2fa_code)
+        if self.account.status.state == "ok":
+            await self.logged_in()
+
+    async def _auth_changed(self, status: AuthStatus) -> None:
+        self.states.auth(status)
+
+    async def _on_connect(self) -> None:
+        if self.account.status.state == "ok":
+            self.publish_state()
+
+    # -- requests ----------------------------------------------------------------
+
+    def _on_message(self, message: Inbound) -> None:
+        if message.topic == self.topics.ha_status:
+            if message.payload.strip() == b"online":
+                self._spawn(self._ha_birth())
+            return
+        command = self.topics.command_of(message.topic)
+        if command is None:
+            return
+        if self._in_flight >= MAX_IN_FLIGHT:
+            self._respond(
+                message,
+                command,
+                dispatch.refuse(
+                    command,
+                    message.payload,
+                    Busy(f"{MAX_IN_FLIGHT} requests are already in progress; retry later"),
+                ),
+            )
+            return
+        self._spawn(self._handle(message, command))
+
+    def _spawn(self, coro: Any) -> None:
+        if self._tasks is None:
+            coro.close()
+            return
+        self._tasks.create_task(coro)
+
+    async def _handle(self, message: Inbound, command: str) -> None:
+        self._in_flight += 1
+        try:
+            ctx = Context(self.settings, self.account, self.archive, self, command=command)
+            response = await dispatch.handle(ctx, command, message.payload)
+        except asyncio.CancelledError:
+            self._respond(
+                message,
+                command,
+                dispatch.refuse(
+                    command, message.payload, Busy("the bridge is shutting down; retry later")
+                ),
+            )
+            raise
+        finally:
+            self._in_flight -= 1
+        self._respond(message, command, response)
+
+    def _respond(self, message: Inbound, command: str, response: bytes) -> None:
+        topic = message.response_topic or self.topics.response(command)
+        self.mqtt.publish(Outbound(topic, response, correlation=message.correlation))
+
+    async def _ha_birth(self) -> None:
+        await asyncio.sleep(random.uniform(*HA_BIRTH_DELAY))
+        if self.account.status.state == "ok":
+            self.states.republish(self._snapshot(), self.account.image)
+
+    # -- the Hub handlers use --------------------------------------------------------
+
+    def _snapshot(self) -> Snapshot:
+        return self.account.snapshot(self.archive.last_clips())
+
+    async def poll_now(self) -> Snapshot:
+        async with self._poll_lock:
+            await self.account.refresh()
+            self._last_refresh = datetime.now(UTC)
+            snapshot = self._snapshot()
+            self.states.update(snapshot, self.account.image)
+            return snapshot
+
+    async def logged_in(self) -> None:
+        """After a successful login: publish everything and note the time."""
+        self._last_refresh = datetime.now(UTC)
+        self.states.republish(self._snapshot(), self.account.image)
+
+    def publish_state(self) -> None:
+        self.states.update(self._snapshot(), self.account.image)
+
+    def publish_image(self, camera: CameraState, image: bytes) -> None:
+        self.states.image(camera, image)
+
+    def publish_event(self, camera: CameraState, event: dict[str, Any]) -> None:
+        self.states.event(camera, event)
+
+    def publish_progress(self, progress: dict[str, Any]) -> None:
+        self.states.progress(progress)
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "uptime_s": round(time.monotonic() - self._started, 1),
+            "mqtt": "connected" if self.mqtt.connected else "disconnected",
+            "auth": self.account.status.state,
+            "last_refresh": self._last_refresh.isoformat() if self._last_refresh else None,
+            "blink_requests": self.account.counter.count,
+            "requests_in_flight": self._in_flight,
+        }

@@ -1,0 +1,165 @@
+"""The pure parts of the MQTT contract: slugs, topics, payload forms, envelopes, diffs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from blink_mqtt.errors import InvalidJson, InvalidRequest
+from blink_mqtt.messages import (
+    MAX_PAYLOAD,
+    Arm,
+    CameraArg,
+    Cameras,
+    DownloadSince,
+    Empty,
+    MotionDetection,
+    TwoFactorCode,
+    decode,
+    error,
+    ok,
+    request_id,
+)
+from blink_mqtt.state import CameraState, Snapshot, SyncState, changes
+from blink_mqtt.topics import Topics, assign_slugs, slugify
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Front Door", "front_door"),
+        ("  Back--yard #2 ", "back_yard_2"),
+        ("Über/Garage+#", "ber_garage"),
+    ],
+)
+def test_slugify(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+@given(st.text())
+def test_slugs_never_contain_topic_syntax(name: str) -> None:
+    slug = slugify(name)
+    assert not set(slug) & set("/+#\0 ")
+    assert slug == slug.strip("_")
+
+
+def test_colliding_and_empty_slugs_get_the_serial() -> None:
+    slugs = assign_slugs(
+        [("Front Door", "A1"), ("front-door", "B2"), ("日本", "C3"), ("Yard", "D4")]
+    )
+    assert slugs == {"A1": "front_door_a1", "B2": "front_door_b2", "C3": "c3", "D4": "yard"}
+
+
+def test_topics_and_request_parsing() -> None:
+    topics = Topics("home/blink", "ha")
+    assert topics.camera_state("front_door") == "home/blink/camera/front_door/state"
+    assert topics.discovery("blink_X") == "ha/device/blink_X/config"
+    assert topics.command_of("home/blink/request/snap") == "snap"
+    assert topics.command_of("home/blink/request/") is None
+    assert topics.command_of("home/blink/response/snap") is None
+
+
+def test_payload_forms() -> None:
+    assert decode(CameraArg, b"Front Door").camera == "Front Door"
+    assert decode(CameraArg, b'"Front Door"').camera == "Front Door"
+    assert decode(CameraArg, b' {"camera": "Yard", "id": 7} ').id == 7
+    assert decode(Cameras, b"").camera is None
+    assert decode(Cameras, b'{"camera": ["A", "B"], "sort": false}').camera == ["A", "B"]
+    assert decode(TwoFactorCode, b"123456\n").code.strip() == "123456"
+    assert decode(Arm, b"Home").sync_module == ["Home"]
+    assert decode(Arm, b"").armed is True
+    since = decode(DownloadSince, b"2025-07-02T05:36:54+00:00").since
+    assert since == datetime(2025, 7, 2, 5, 36, 54, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("model", "payload", "error_type", "fragment"),
+    [
+        (CameraArg, b"{not json", InvalidJson, "not valid JSON"),
+        (CameraArg, b"[1, 2", InvalidJson, "not valid JSON"),
+        (CameraArg, b"[1]", InvalidRequest, "must be an object"),
+        (CameraArg, b"\xff\xfe", InvalidRequest, "UTF-8"),
+        (CameraArg, b"x" * (MAX_PAYLOAD + 1), InvalidRequest, "limit"),
+        (CameraArg, b"{}", InvalidRequest, "'camera' is required"),
+        (CameraArg, b'{"camera": "A", "cmaera": 1}', InvalidRequest, "unknown field 'cmaera'"),
+        (MotionDetection, b'{"camera": "A", "enabled": "yes"}', InvalidRequest, "'enabled'"),
+        (DownloadSince, b"yesterday", InvalidRequest, "'since'"),
+        (DownloadSince, b"", InvalidRequest, "'since' is required"),
+        (Empty, b"something", InvalidRequest, "takes no argument"),
+    ],
+)
+def test_bad_payloads_raise_coded_errors(
+    model: type, payload: bytes, error_type: type, fragment: str
+) -> None:
+    with pytest.raises(error_type) as caught:
+        decode(model, payload)
+    assert fragment in caught.value.message
+
+
+def test_envelopes_echo_ids() -> None:
+    assert json.loads(ok("snap", "42", {"a": 1})) == {
+        "id": "42",
+        "command": "snap",
+        "status": "ok",
+        "data": {"a": 1},
+    }
+    body = json.loads(error("snap", None, InvalidRequest("bad")))
+    assert body == {
+        "command": "snap",
+        "status": "error",
+        "error": {"code": "invalid_request", "message": "bad"},
+    }
+    assert request_id(b'{"id": 3, "camera": 1}') == 3
+    assert request_id(b"{broken") is None
+
+
+def _camera(**kw: object) -> CameraState:
+    base: dict[str, object] = {
+        "name": "Front Door",
+        "serial": "S1",
+        "camera_id": 1,
+        "sync_module": "Home",
+        "type": "catalina",
+        "slug": "front_door",
+    }
+    return CameraState(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_changes_reports_only_differences() -> None:
+    sync = SyncState("Home", "SM1", 2001, False, True, True, slug="home")
+    old = Snapshot((_camera(),), (sync,))
+    same = changes(old, Snapshot((_camera(),), (sync,)))
+    assert not same.cameras and not same.syncs and not same.devices_changed
+    moved = changes(old, Snapshot((_camera(motion_detected=True, thumbnail="u2"),), ()))
+    assert [c.serial for c in moved.motion] == ["S1"]
+    assert [c.serial for c in moved.thumbnails] == ["S1"]
+    assert [s.serial for s in moved.removed_syncs] == ["SM1"]
+    assert moved.devices_changed
+
+
+def test_camera_payload_has_every_documented_field() -> None:
+    payload = _camera(last_record=datetime(2025, 1, 1, tzinfo=UTC)).payload()
+    documented = {
+        "name",
+        "serial",
+        "camera_id",
+        "sync_module",
+        "type",
+        "armed",
+        "motion_enabled",
+        "motion_detected",
+        "battery",
+        "battery_voltage",
+        "temperature_c",
+        "wifi_strength",
+        "last_record",
+        "thumbnail_at",
+        "last_clip",
+    }
+    assert documented <= payload.keys()
+    assert payload["last_record"] == "2025-01-01T00:00:00+00:00"
+    assert "thumbnail" not in payload and "slug" not in payload
