@@ -1,0 +1,36 @@
+"""The clip archive: the only code that writes media, the clip index and cursors.
+
+clips.py          the seam with the account: ClipRef, ClipBody, Fetch; results
+layout.py         names and paths (pure)
+formats.py        MP4 / JPEG structure checks (pure)
+writer.py         atomic streamed writes, leftover temp files
+index.py          sqlite3 clip index and download cursors
+batch.py          scheduling one download call; tally.py: its outcome and progress
+latest.py         latest/ and retention on disk
+media_archive.py  MediaArchive, tying them together
+"""
+
+from blink_mqtt.archive.clips import (
+    ClipBody,
+    ClipRef,
+    DownloadResult,
+    Failure,
+    Fetch,
+    OnProgress,
+    OnSaved,
+    Saved,
+)
+from blink_mqtt.archive.media_archive import ArchiveConfig, MediaArchive
+
+__all__ = [
+    "ArchiveConfig",
+    "ClipBody",
+    "ClipRef",
+    "DownloadResult",
+    "Failure",
+    "Fetch",
+    "MediaArchive",
+    "OnProgress",
+    "OnSaved",
+    "Saved",
+]
