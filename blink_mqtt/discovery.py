@@ -1,0 +1,399 @@
+"""Home Assistant MQTT discovery: the entity table and a pure builder (state -> messages).
+
+Each device (the bridge, every sync module, every camera) gets one retained device-based
+config on `<prefix>/device/<object_id>/config` listing its entities under `components`.
+The tables below say which entities a device has; `discovery_messages` fills in the
+per-device parts (topics, serials, names) and never branches on the entity kind.
+
+Ids derive from serials, never from names: object id and device identifier
+`blink_<serial>` (sync modules `blink_sync_<serial>`, the bridge `blink_bridge_<base>`),
+unique_id `<object id>_<key>`. Options use HA's full key names (no abbreviations).
+Conventions: shared/docs/ha-discovery.md; topics and payloads: shared/docs/mqtt-api.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from blink_mqtt import __version__
+from blink_mqtt.state import CameraState, Snapshot, SyncState
+from blink_mqtt.topics import Topics, slugify
+
+ORIGIN_NAME: Final = "blink-mqtt"
+MANUFACTURER: Final = "Blink"
+
+CAMERA_MODELS: Final[Mapping[str, str]] = {
+    "catalina": "Blink Outdoor",
+    "owl": "Blink Mini",
+    "lotus": "Blink Video Doorbell",
+    "sedona": "Blink Indoor",
+    "superior": "Blink Wired Floodlight",
+}
+"""Blink's camera `type` -> the product name shown as the device model; others stay raw."""
+
+AUTH_STATES: Final = ("logging_in", "ok", "2fa_required", "login_failed", "unavailable")
+EVENT_TYPES: Final = ("motion", "snapshot", "clip_saved")
+
+Role = Literal["state", "image", "event", "auth"]
+"""Which of a device's topics an option points at (resolved per device)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySpec:
+    """One row of an entity table: everything about an entity that is not per device.
+
+    `topics` maps option names to topic roles, `command` names the request the entity
+    publishes to, and `payloads` maps payload options to request fields; the device's
+    own argument (`{"camera": serial}` ...) is merged into each payload.
+    """
+
+    key: str
+    platform: str
+    name: str | None
+    options: Mapping[str, object] = field(default_factory=dict)
+    topics: Mapping[str, Role] = field(default_factory=dict)
+    command: str | None = None
+    payloads: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+
+
+def _on_off(field_name: str) -> str:
+    return f"{{{{ 'ON' if value_json.{field_name} else 'OFF' }}}}"
+
+
+CAMERA_ENTITIES: Final[tuple[EntitySpec, ...]] = (
+    EntitySpec(
+        "camera", "camera", None, topics={"topic": "image", "json_attributes_topic": "state"}
+    ),
+    EntitySpec(
+        "motion",
+        "binary_sensor",
+        "Motion",
+        {"device_class": "motion", "value_template": _on_off("motion_detected")},
+        {"state_topic": "state"},
+    ),
+    EntitySpec(
+        "battery",
+        "binary_sensor",
+        "Battery",
+        {
+            "device_class": "battery",
+            "entity_category": "diagnostic",
+            "value_template": "{{ 'None' if value_json.battery is none"
+            " else ('ON' if value_json.battery == 'low' else 'OFF') }}",
+        },
+        {"state_topic": "state"},
+    ),
+    EntitySpec(
+        "temperature",
+        "sensor",
+        "Temperature",
+        {
+            "device_class": "temperature",
+            "unit_of_measurement": "°C",
+            "state_class": "measurement",
+            "suggested_display_precision": 1,
+            "value_template": "{{ value_json.temperature_c }}",
+        },
+        {"state_topic": "state"},
+    ),
+    EntitySpec(
+        "wifi",
+        "sensor",
+        "Wi-Fi signal",
+        {
+            "device_class": "signal_strength",
+            "unit_of_measurement": "dBm",
+            "state_class": "measurement",
+            "entity_category": "diagnostic",
+            "value_template": "{{ value_json.wifi_strength }}",
+        },
+        {"state_topic": "state"},
+    ),
+    EntitySpec(
+        "last_clip",
+        "sensor",
+        "Last clip",
+        {"device_class": "timestamp", "value_template": "{{ value_json.last_record or 'None' }}"},
+        {"state_topic": "state"},
+    ),
+    EntitySpec(
+        "motion_detection",
+        "switch",
+        "Motion detection",
+        {
+            "entity_category": "config",
+            "value_template": _on_off("motion_enabled"),
+            "state_on": "ON",
+            "state_off": "OFF",
+        },
+        {"state_topic": "state"},
+        command="motion-detection",
+        payloads={"payload_on": {"enabled": True}, "payload_off": {"enabled": False}},
+    ),
+    EntitySpec(
+        "snap",
+        "button",
+        "Take snapshot",
+        {"icon": "mdi:camera"},
+        command="snap",
+        payloads={"payload_press": {}},
+    ),
+    EntitySpec(
+        "record",
+        "button",
+        "Record clip",
+        {"icon": "mdi:video"},
+        command="record",
+        payloads={"payload_press": {}},
+    ),
+    EntitySpec(
+        "event",
+        "event",
+        "Activity",
+        {"device_class": "motion", "event_types": list(EVENT_TYPES)},
+        {"state_topic": "event"},
+    ),
+)
+
+SYNC_ENTITIES: Final[tuple[EntitySpec, ...]] = (
+    EntitySpec(
+        "alarm",
+        "alarm_control_panel",
+        None,
+        {
+            "supported_features": ["arm_away"],
+            "code_arm_required": False,
+            "code_disarm_required": False,
+            "code_trigger_required": False,
+            "value_template": "{{ 'armed_away' if value_json.armed else 'disarmed' }}",
+        },
+        {"state_topic": "state"},
+        command="arm",
+        payloads={"payload_arm_away": {"armed": True}, "payload_disarm": {"armed": False}},
+    ),
+    EntitySpec(
+        "online",
+        "binary_sensor",
+        "Online",
+        {
+            "device_class": "connectivity",
+            "entity_category": "diagnostic",
+            "value_template": _on_off("online"),
+        },
+        {"state_topic": "state"},
+    ),
+)
+
+BRIDGE_ENTITIES: Final[tuple[EntitySpec, ...]] = (
+    EntitySpec(
+        "auth",
+        "sensor",
+        "Auth state",
+        {
+            "device_class": "enum",
+            "options": list(AUTH_STATES),
+            "icon": "mdi:account-key",
+            "value_template": "{{ value_json.state }}",
+        },
+        {"state_topic": "auth", "json_attributes_topic": "auth"},
+    ),
+    # The code is published as a plain string (a `2fa` request's main argument). The
+    # state follows bridge/auth but always renders empty, so the field clears after
+    # each login step and HA never keeps the code as the entity's state.
+    EntitySpec(
+        "two_factor_code",
+        "text",
+        "2FA code",
+        {
+            "mode": "text",
+            "min": 0,
+            "max": 16,
+            "pattern": "^[0-9A-Za-z-]*$",
+            "icon": "mdi:two-factor-authentication",
+            "value_template": "{{ '' }}",
+        },
+        {"state_topic": "auth"},
+        command="2fa",
+    ),
+    EntitySpec(
+        "download_recent",
+        "button",
+        "Download recent clips",
+        {"icon": "mdi:download"},
+        command="download-recent",
+        payloads={"payload_press": {}},
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """One HA device: its config topic id, device block, topics and entities."""
+
+    object_id: str
+    info: Mapping[str, object]
+    topics: Mapping[Role, str]
+    target: Mapping[str, object]
+    """The request fields that name this device, e.g. `{"camera": "<serial>"}`."""
+    entities: tuple[EntitySpec, ...]
+
+
+_NOT_ID = re.compile(r"[^a-zA-Z0-9_-]+")
+
+
+def sanitise(text: str) -> str:
+    """`G8T1 AB/CD` -> `G8T1_AB_CD`: only `[a-zA-Z0-9_-]`, never empty."""
+    clean = _NOT_ID.sub("_", text).strip("_")
+    return clean or hashlib.blake2s(text.encode(), digest_size=4).hexdigest()
+
+
+def camera_object_id(serial: str) -> str:
+    return f"blink_{sanitise(serial)}"
+
+
+def sync_object_id(serial: str) -> str:
+    return f"blink_sync_{sanitise(serial)}"
+
+
+def bridge_object_id(topics: Topics) -> str:
+    """Keyed by the base topic, so two bridges on one broker stay two devices."""
+    return f"blink_bridge_{slugify(topics.base) or sanitise(topics.base)}"
+
+
+def _present(values: Mapping[str, object]) -> dict[str, object]:
+    """HA rejects None for string options: leave out what we do not know."""
+    return {k: v for k, v in values.items() if v is not None and v != ""}
+
+
+def camera_device(camera: CameraState, topics: Topics) -> Device:
+    object_id = camera_object_id(camera.serial)
+    via = sync_object_id(camera.sync_serial) if camera.sync_serial else None
+    info = _present(
+        {
+            "identifiers": [object_id],
+            "name": camera.name or camera.serial,
+            "manufacturer": MANUFACTURER,
+            "model": CAMERA_MODELS.get(camera.type, camera.type),
+            "model_id": camera.type,
+            "serial_number": camera.serial,
+            "sw_version": camera.firmware,
+            "via_device": via,
+        }
+    )
+    slug = camera.slug or slugify(camera.name) or sanitise(camera.serial)
+    roles: dict[Role, str] = {
+        "state": topics.camera_state(slug),
+        "image": topics.camera_image(slug),
+        "event": topics.camera_event(slug),
+    }
+    return Device(object_id, info, roles, {"camera": camera.serial}, CAMERA_ENTITIES)
+
+
+def sync_device(sync: SyncState, topics: Topics) -> Device:
+    object_id = sync_object_id(sync.serial)
+    info = _present(
+        {
+            "identifiers": [object_id],
+            "name": sync.name or sync.serial,
+            "manufacturer": MANUFACTURER,
+            "model": "Sync Module",
+            "serial_number": sync.serial,
+            "sw_version": sync.firmware,
+        }
+    )
+    slug = sync.slug or slugify(sync.name) or sanitise(sync.serial)
+    roles: dict[Role, str] = {"state": topics.sync_state(slug)}
+    return Device(object_id, info, roles, {"sync_module": sync.serial}, SYNC_ENTITIES)
+
+
+def bridge_device(topics: Topics, version: str = __version__) -> Device:
+    suffix = "" if topics.base == "blink" else f" ({topics.base})"
+    info = {
+        "identifiers": [bridge_object_id(topics)],
+        "name": f"Blink MQTT bridge{suffix}",
+        "manufacturer": ORIGIN_NAME,
+        "model": "Blink MQTT bridge",
+        "sw_version": version,
+    }
+    roles: dict[Role, str] = {"auth": topics.bridge_auth}
+    return Device(bridge_object_id(topics), info, roles, {}, BRIDGE_ENTITIES)
+
+
+def devices(snapshot: Snapshot, topics: Topics, version: str = __version__) -> list[Device]:
+    """The bridge, then sync modules, then cameras: parents before their `via_device`."""
+    return [
+        bridge_device(topics, version),
+        *(sync_device(sync, topics) for sync in snapshot.syncs),
+        *(camera_device(camera, topics) for camera in snapshot.cameras),
+    ]
+
+
+def component(spec: EntitySpec, device: Device, topics: Topics) -> dict[str, object]:
+    """One entry of `components`: static options plus this device's topics and payloads."""
+    config: dict[str, object] = {
+        "platform": spec.platform,
+        "name": spec.name,
+        "unique_id": f"{device.object_id}_{spec.key}",
+        **spec.options,
+        **{option: device.topics[role] for option, role in spec.topics.items()},
+        **{
+            option: json.dumps({**device.target, **fields})
+            for option, fields in spec.payloads.items()
+        },
+    }
+    if spec.command is not None:
+        config["command_topic"] = topics.request(spec.command)
+    return config
+
+
+def device_config(
+    device: Device, topics: Topics, version: str = __version__, support_url: str | None = None
+) -> dict[str, object]:
+    """The whole retained discovery payload of one device, as a dict."""
+    return {
+        "device": device.info,
+        "origin": _present(
+            {"name": ORIGIN_NAME, "sw_version": version, "support_url": support_url}
+        ),
+        "availability": [{"topic": topics.bridge_state}],
+        "components": {spec.key: component(spec, device, topics) for spec in device.entities},
+    }
+
+
+def discovery_messages(
+    snapshot: Snapshot,
+    topics: Topics,
+    *,
+    version: str = __version__,
+    support_url: str | None = None,
+) -> list[tuple[str, bytes]]:
+    """(topic, retained payload) for the bridge, every sync module and every camera."""
+    return [
+        (
+            topics.discovery(device.object_id),
+            json.dumps(
+                device_config(device, topics, version, support_url), ensure_ascii=False
+            ).encode(),
+        )
+        for device in devices(snapshot, topics, version)
+    ]
+
+
+def all_object_ids(snapshot: Snapshot, topics: Topics) -> list[str]:
+    """Object ids of every device that `discovery_messages` would announce."""
+    return [device.object_id for device in devices(snapshot, topics)]
+
+
+def removal_messages(old: Snapshot, new: Snapshot, topics: Topics) -> list[tuple[str, bytes]]:
+    """Empty retained payloads for the devices in `old` that `new` no longer has."""
+    kept = set(all_object_ids(new, topics))
+    return [
+        (topics.discovery(object_id), b"")
+        for object_id in all_object_ids(old, topics)
+        if object_id not in kept
+    ]
