@@ -27,13 +27,14 @@ from blink_mqtt.simulator.state import STATE_KEY
 from blink_mqtt.simulator.telemetry import RequestRecord
 
 ROUTES_KEY = web.AppKey("blink_simulator_routes", dict[web.AbstractRoute, Route])
-_ENDPOINT = "blink_simulator_endpoint"
-_FAULT = "blink_simulator_fault"
+_ENDPOINT = web.RequestKey("blink_simulator_endpoint", str)
+_FAULT = web.RequestKey("blink_simulator_fault", str)
 _HTML_500 = "<html><body><h1>500 Internal Server Error</h1></body></html>"
 
 
 def endpoint_of(request: web.Request) -> str:
-    return str(request.get(_ENDPOINT, "unknown"))
+    name: str = request.get(_ENDPOINT, "unknown")
+    return name
 
 
 @web.middleware

@@ -1,0 +1,135 @@
+"""Helpers for simulator tests: a served simulator with a routed session, blinkpy logins."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from aiohttp import ClientSession
+from blinkpy.auth import Auth, BlinkTwoFARequiredError
+from blinkpy.blinkpy import Blink
+
+from blink_mqtt.simulator import Scenario, Simulator, default_scenario, routed_session, serve
+from blink_mqtt.simulator.scenario import OptionsSpec, TwoFactorSpec
+
+EMAIL = "demo@example.com"
+PASSWORD = "demo-password"
+CODE = "123456"
+OAUTH = "https://api.oauth.blink.com"
+REST = "https://rest-u011.immedia-semi.com"
+
+
+def scenario(
+    *, twofa: bool = True, pending_polls: int = 0, token_expiry: int = 14400, **options: Any
+) -> Scenario:
+    """The default scenario with test-friendly options (no command polling by default)."""
+    base = default_scenario()
+    opts = base.options.model_dump() | options
+    opts.update(command_pending_polls=pending_polls, token_expiry_seconds=token_expiry)
+    return base.model_copy(
+        update={
+            "two_factor": TwoFactorSpec(enabled=twofa, code=CODE),
+            "options": OptionsSpec.model_validate(opts),
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SimEnv:
+    sim: Simulator
+    base_url: str
+    session: ClientSession
+
+
+@asynccontextmanager
+async def running(chosen: Scenario | None = None) -> AsyncIterator[SimEnv]:
+    """A simulator served on a free port and a session routed to it."""
+    sim = Simulator(chosen if chosen is not None else scenario())
+    async with serve(sim) as base_url, routed_session(base_url) as session:
+        yield SimEnv(sim, base_url, session)
+
+
+def new_blink(env: SimEnv, login_data: dict[str, Any] | None = None, *, owls: bool = False) -> Any:
+    """A Blink using the routed session; ``owls=False`` skips the throttled homescreen."""
+    blink = Blink(session=env.session, refresh_rate=30, no_owls=not owls)
+    data = login_data if login_data is not None else {"username": EMAIL, "password": PASSWORD}
+    blink.auth = Auth(data, no_prompt=True, session=env.session)
+    return blink
+
+
+async def login(env: SimEnv, *, owls: bool = False, code: str = CODE) -> Any:
+    """A logged-in Blink (answering 2FA with ``code`` when asked)."""
+    blink = new_blink(env, owls=owls)
+    try:
+        ok = await blink.start()
+    except BlinkTwoFARequiredError:
+        ok = await blink.send_2fa_code(code)
+    assert ok is True
+    return blink
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(32)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def authorize_query(challenge: str, hardware_id: str) -> dict[str, str]:
+    return {
+        "app_brand": "blink",
+        "client_id": "ios",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "hardware_id": hardware_id,
+        "redirect_uri": "immedia-blink://applinks.blink.com/signin/callback",
+        "response_type": "code",
+        "scope": "client",
+    }
+
+
+async def oauth_code(session: ClientSession, challenge: str, hardware_id: str) -> str:
+    """Run the browser part of the OAuth flow by hand (2FA off) and return the code."""
+    query = authorize_query(challenge, hardware_id)
+    async with session.get(f"{OAUTH}/oauth/v2/authorize", params=query) as resp:
+        page = await resp.text()
+    csrf = page.split('"csrf-token":"', 1)[1].split('"', 1)[0]
+    form = {"username": EMAIL, "password": PASSWORD, "csrf-token": csrf}
+    url = f"{OAUTH}/oauth/v2/signin"
+    async with session.post(url, data=form, allow_redirects=False) as resp:
+        assert resp.status == 303
+    url = f"{OAUTH}/oauth/v2/authorize"
+    async with session.get(url, allow_redirects=False) as resp:
+        location = resp.headers["Location"]
+    return parse_qs(urlparse(location).query)["code"][0]
+
+
+def code_exchange_form(code: str, verifier: str, hardware_id: str) -> dict[str, str]:
+    return {
+        "app_brand": "blink",
+        "client_id": "ios",
+        "code": code,
+        "code_verifier": verifier,
+        "grant_type": "authorization_code",
+        "hardware_id": hardware_id,
+        "redirect_uri": "immedia-blink://applinks.blink.com/signin/callback",
+        "scope": "client",
+    }
+
+
+async def access_token(session: ClientSession) -> str:
+    """Log in by hand (2FA off) and return an access token."""
+    verifier, challenge = pkce_pair()
+    hardware_id = str(uuid.uuid4()).upper()
+    code = await oauth_code(session, challenge, hardware_id)
+    form = code_exchange_form(code, verifier, hardware_id)
+    async with session.post(f"{OAUTH}/oauth/token", data=form) as resp:
+        assert resp.status == 200
+        token: str = (await resp.json())["access_token"]
+    return token
