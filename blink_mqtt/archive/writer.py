@@ -135,10 +135,11 @@ def _discard(stream: BinaryIO | None, temp: Path, dest: Path, committed: bool) -
     """Clean up after `stream_clip`: remove the temp file, or `dest` on a late failure."""
     if stream is not None:
         stream.close()
-    if temp.exists() or stream is None:
-        temp.unlink(missing_ok=True)
-    elif not committed:  # renamed, then failed or cancelled: undo
-        dest.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        if temp.exists() or stream is None:
+            temp.unlink(missing_ok=True)
+        elif not committed:  # renamed, then failed or cancelled: undo
+            dest.unlink(missing_ok=True)
 
 
 async def _close(chunks: AsyncIterator[bytes]) -> None:
@@ -164,7 +165,8 @@ def write_atomic(dest: Path, data: bytes) -> None:
         finally:
             stream.close()
     except OSError as error:
-        temp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
         raise StorageError(f"cannot write {dest.name}: {error.strerror or error}") from error
 
 
