@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from aiohttp import ClientSession
+from blinkpy import api
 from blinkpy.auth import Auth, BlinkTwoFARequiredError
 from blinkpy.blinkpy import Blink
 
@@ -65,14 +66,30 @@ def new_blink(env: SimEnv, login_data: dict[str, Any] | None = None, *, owls: bo
 
 
 async def login(env: SimEnv, *, owls: bool = False, code: str = CODE) -> Any:
-    """A logged-in Blink (answering 2FA with ``code`` when asked)."""
-    blink = new_blink(env, owls=owls)
+    """A logged-in Blink (answering 2FA with ``code`` when asked).
+
+    ``owls=True`` adds Minis, doorbells and local storage, which blinkpy takes from the
+    homescreen. ``start()`` fetches it through a 5 s process-wide throttle, so this logs
+    in without it and then does what ``refresh()`` does for an unavailable account:
+    fetch the homescreen (with ``force=True``) and run ``setup_post_verify()``.
+    """
+    blink = new_blink(env)
     try:
         ok = await blink.start()
     except BlinkTwoFARequiredError:
         ok = await blink.send_2fa_code(code)
     assert ok is True
+    if owls:
+        await load_homescreen(blink)
+        blink.no_owls = False
+        assert await blink.setup_post_verify() is True
     return blink
+
+
+async def load_homescreen(blink: Any) -> None:
+    """``blink.get_homescreen()`` without its module-wide 5 s throttle."""
+    response = await api.request_homescreen(blink, force=True)
+    await blink.validate_homescreen(response)
 
 
 def pkce_pair() -> tuple[str, str]:
