@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -116,7 +117,9 @@ async def oauth_code(session: ClientSession, challenge: str, hardware_id: str) -
     query = authorize_query(challenge, hardware_id)
     async with session.get(f"{OAUTH}/oauth/v2/authorize", params=query) as resp:
         page = await resp.text()
-    csrf = page.split('"csrf-token":"', 1)[1].split('"', 1)[0]
+    found = re.search(r'"csrf-token":\s*"([^"]+)"', page)
+    assert found is not None
+    csrf = found[1]
     form = {"username": EMAIL, "password": PASSWORD, "csrf-token": csrf}
     url = f"{OAUTH}/oauth/v2/signin"
     async with session.post(url, data=form, allow_redirects=False) as resp:
