@@ -301,9 +301,11 @@ def test_abbreviated_payloads_get_the_same_verdict() -> None:
     """HA expands abbreviations first; an abbreviated copy of our payload passes too."""
     short = {v: k for k, v in rule("abbreviations").items()}
     short_dev = {v: k for k, v in rule("device_abbreviations").items()}
+    short_origin = {v: k for k, v in rule("origin_abbreviations").items()}
     for topic, raw in _messages():
         payload = json.loads(raw)
         payload["device"] = {short_dev.get(k, k): v for k, v in payload["device"].items()}
+        payload["origin"] = {short_origin.get(k, k): v for k, v in payload["origin"].items()}
         payload["components"] = {
             key: {short.get(k, k): v for k, v in comp.items()}
             for key, comp in payload["components"].items()
