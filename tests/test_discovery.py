@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import jinja2
+import jinja2.sandbox
 import pytest
 
 from blink_mqtt import __version__, discovery, messages
@@ -146,9 +148,7 @@ def render() -> Render:
 
     Undefined names fail (StrictUndefined) where HA would log and render empty.
     """
-    jinja = pytest.importorskip("jinja2")
-    sandbox = pytest.importorskip("jinja2.sandbox")
-    env = sandbox.ImmutableSandboxedEnvironment(undefined=jinja.StrictUndefined)
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
 
     def _render(template: str, variables: dict[str, Any]) -> str:
         return str(env.from_string(template).render(**variables))
