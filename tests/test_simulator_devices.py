@@ -143,3 +143,7 @@ async def test_media_changed_since_and_paging() -> None:
         first = await api.request_videos(blink, time=0, page=1)
         second = await api.request_videos(blink, time=0, page=2)
         assert (len(first["media"]), len(second["media"])) == (25, 5)
+        oldest = second["media"][-1]
+        env.sim.delete_clip(oldest["id"])
+        changed = await api.request_videos(blink, time=time.time() - 60, page=1)
+        assert [(m["id"], m["deleted"]) for m in changed["media"]] == [(oldest["id"], True)]
