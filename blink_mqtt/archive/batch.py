@@ -120,18 +120,26 @@ class Downloader:
     def _plan(self, clips: Iterable[ClipRef], place: Callable[[ClipRef], str]) -> Plan:
         """Sort clips into known, awaited and own jobs (no await: inflight stays exact)."""
         plan = Plan([], [], [])
-        for clip in clips:
-            key = (clip.camera, epoch(clip.recorded_at))
-            if (pending := self._inflight.get(key)) is not None:
-                plan.waiters.append((clip, pending))
-                continue
-            entry = self._index.get(clip.camera, clip.recorded_at)
-            if entry is not None and (self._media / entry.path).is_file():
-                plan.known.append((clip, entry.path))
-                continue
-            future = self._inflight[key] = asyncio.get_running_loop().create_future()
-            plan.jobs.append(Job(clip, key, place(clip), future))
+        try:
+            for clip in clips:
+                self._plan_one(plan, clip, place)
+        except BaseException:
+            for job in plan.jobs:
+                self._resolve(job, CANCELLED)
+            raise
         return plan
+
+    def _plan_one(self, plan: Plan, clip: ClipRef, place: Callable[[ClipRef], str]) -> None:
+        key = (clip.camera, epoch(clip.recorded_at))
+        if (pending := self._inflight.get(key)) is not None:
+            plan.waiters.append((clip, pending))
+            return
+        entry = self._index.get(clip.camera, clip.recorded_at)
+        if entry is not None and (self._media / entry.path).is_file():
+            plan.known.append((clip, entry.path))
+            return
+        future = self._inflight[key] = asyncio.get_running_loop().create_future()
+        plan.jobs.append(Job(clip, key, place(clip), future))
 
     async def _work(self, queue: Queue, fetch: Fetch, tally: Tally) -> None:
         while True:

@@ -49,7 +49,11 @@ _PUT = (
 )
 _NEWEST = (
     "SELECT camera, recorded_at, path, size, source, source_key FROM clips"
-    " WHERE ?1 IS NULL OR camera = ?1 ORDER BY recorded_at DESC LIMIT ?2"
+    " ORDER BY recorded_at DESC LIMIT ?"
+)
+_NEWEST_OF = (
+    "SELECT camera, recorded_at, path, size, source, source_key FROM clips"
+    " WHERE camera = ? ORDER BY recorded_at DESC LIMIT ?"
 )
 _SINCE = (
     "SELECT camera, recorded_at, path, size, source, source_key FROM clips"
@@ -145,7 +149,9 @@ class ClipIndex:
 
     def newest(self, *, camera: str | None = None, limit: int = -1) -> list[Entry]:
         """Clips newest first, of one camera or of all; `limit` < 0 means all."""
-        return self._select(_NEWEST, (camera, limit))
+        if camera is None:
+            return self._select(_NEWEST, (limit,))
+        return self._select(_NEWEST_OF, (camera, limit))
 
     def recorded_since(self, start: datetime) -> list[Entry]:
         """Clips recorded at or after `start`, newest first."""

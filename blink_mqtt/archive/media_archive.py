@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
@@ -84,12 +85,17 @@ class MediaArchive:
         return cls(ArchiveConfig.from_settings(settings))
 
     async def open(self) -> None:
+        """Check MEDIA_DIR, open the index, remove crash leftovers, apply retention."""
         await settle(self._ensure_media_dir)
         self._index = ClipIndex.open(self.config.data_dir)
         concurrency = self.config.download_concurrency
         self._downloader = Downloader(self._media, self._index, concurrency, self._clock)
-        await settle(remove_leftovers, self._media)
-        await self._upkeep_after(sorted_run=False)
+        try:
+            await settle(remove_leftovers, self._media)
+            await self._upkeep_after(sorted_run=False)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         if self._index is not None:
@@ -109,7 +115,7 @@ class MediaArchive:
         self.close()
 
     @property
-    def index(self) -> ClipIndex:
+    def _db(self) -> ClipIndex:
         if self._index is None:
             raise RuntimeError("MediaArchive is not open")
         return self._index
@@ -136,7 +142,7 @@ class MediaArchive:
 
     def latest_clip(self, camera: str) -> str | None:
         """The path (as returned) of `camera`'s newest archived clip still on disk."""
-        for entry in self.index.newest(camera=camera, limit=10):
+        for entry in self._db.newest(camera=camera, limit=10):
             if (self._media / entry.path).is_file():
                 return self.public_path(entry.path)
         return None
@@ -152,7 +158,7 @@ class MediaArchive:
         looks back TIMEDELTA_HOURS from `now`.
         """
         first_run = (now or self._clock()) - timedelta(hours=self.config.timedelta_hours)
-        starts = [self.index.cursor(source, camera) or first_run for camera in cameras]
+        starts = [self._db.cursor(source, camera) or first_run for camera in cameras]
         return min(starts, default=first_run)
 
     def advance(
@@ -168,7 +174,7 @@ class MediaArchive:
         for failure in result.failed:
             if failure.source == source and failure.camera in cursors:
                 cursors[failure.camera] = min(cursors[failure.camera], failure.recorded_at)
-        self.index.set_cursors(source, cursors)
+        self._db.set_cursors(source, cursors)
 
     # --- writing -----------------------------------------------------------------------
 
@@ -188,21 +194,21 @@ class MediaArchive:
         is unusable; problems with single clips are in the result's `failed`.
         """
         sorted_run = self.config.sort_clips if sort is None else sort
-        await settle(self._ensure_media_dir)
-        wanted = self._within_retention(clips)
-
-        def place(clip: ClipRef) -> str:
-            return layout.clip_path(
-                clip.camera, clip.recorded_at, sort=sorted_run, tz=self.config.tz
-            )
-
-        downloader = self._downloader
-        if downloader is None:
+        if self._downloader is None:
             raise RuntimeError("MediaArchive is not open")
-        callbacks = (on_progress, on_saved)
-        result = await downloader.download(wanted, fetch, place, self.public_path, callbacks)
+        await settle(self._ensure_media_dir)
+        result = await self._downloader.download(
+            self._within_retention(clips),
+            fetch,
+            partial(self._place, sort=sorted_run),
+            self.public_path,
+            (on_progress, on_saved),
+        )
         await self._upkeep_after(sorted_run=sorted_run)
         return result
+
+    def _place(self, clip: ClipRef, *, sort: bool) -> str:
+        return layout.clip_path(clip.camera, clip.recorded_at, sort=sort, tz=self.config.tz)
 
     async def save_snapshot(self, camera: str, jpeg: bytes) -> Saved:
         """Write `<media>/<Camera>/<LAST_IMAGE_FILENAME>` atomically."""
@@ -239,11 +245,11 @@ class MediaArchive:
 
     async def _prune(self) -> int:
         cutoff = self._retention_cutoff()
-        old = [] if cutoff is None else self.index.recorded_before(cutoff)
+        old = [] if cutoff is None else self._db.recorded_before(cutoff)
         if not old:
             return 0
         deleted = set(await settle(delete_clips, self._media, [entry.path for entry in old]))
-        self.index.remove([entry for entry in old if entry.path in deleted])
+        self._db.remove([entry for entry in old if entry.path in deleted])
         log.info("Retention: deleted %d clip(s) older than %s days", len(deleted), cutoff)
         return len(deleted)
 
@@ -252,10 +258,10 @@ class MediaArchive:
         while True:
             if self.config.recents_hours > 0:
                 since = self._clock() - timedelta(hours=self.config.recents_hours)
-                entries = self.index.recorded_since(since)
+                entries = self._db.recorded_since(since)
             else:
-                entries = self.index.newest(limit=self.config.recents_total)
+                entries = self._db.newest(limit=self.config.recents_total)
             missing = [entry for entry in entries if not (self._media / entry.path).is_file()]
             if not missing:
                 return [entry.path for entry in entries]
-            self.index.remove(missing)
+            self._db.remove(missing)
