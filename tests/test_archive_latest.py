@@ -144,3 +144,16 @@ async def test_retention_runs_at_start_and_removes_empty_date_folders(tmp_path: 
         assert archive.latest_clip("Front Door") is None
     assert os.listdir(tmp_path / "media" / "Front Door") == []
     assert os.listdir(tmp_path / "media" / "latest") == []
+
+
+async def test_last_clip_of_each_camera(tmp_path: Path) -> None:
+    clips = _clips(3, "A") + _clips(2, "B")
+    async with opened(tmp_path, tz=UTC) as archive:
+        assert archive.last_clips() == {}
+        result = await archive.download(clips, FakeSource().fetch, sort=True)
+        newest_a, newest_b = result.downloaded["A"][-1], result.downloaded["B"][-1]
+        assert archive.last_clips() == {"A": newest_a, "B": newest_b}
+        assert archive.latest_clip("B") == newest_b
+        assert archive.latest_clip("Nobody") is None
+        (tmp_path / newest_a).unlink()
+        assert archive.last_clips() == {"A": result.downloaded["A"][-2], "B": newest_b}

@@ -55,6 +55,9 @@ _NEWEST_OF = (
     "SELECT camera, recorded_at, path, size, source, source_key FROM clips"
     " WHERE camera = ? ORDER BY recorded_at DESC LIMIT ?"
 )
+_NEWEST_EACH = (
+    "SELECT camera, MAX(recorded_at), path, size, source, source_key FROM clips GROUP BY camera"
+)
 _SINCE = (
     "SELECT camera, recorded_at, path, size, source, source_key FROM clips"
     " WHERE recorded_at >= ? ORDER BY recorded_at DESC"
@@ -152,6 +155,10 @@ class ClipIndex:
         if camera is None:
             return self._select(_NEWEST, (limit,))
         return self._select(_NEWEST_OF, (camera, limit))
+
+    def newest_of_each(self) -> list[Entry]:
+        """The newest clip of every camera."""
+        return self._select(_NEWEST_EACH, ())
 
     def recorded_since(self, start: datetime) -> list[Entry]:
         """Clips recorded at or after `start`, newest first."""

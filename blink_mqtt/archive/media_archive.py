@@ -140,6 +140,16 @@ class MediaArchive:
         """PUBLIC_BASE_URL joined with the URL-quoted `path` (as returned); None if unset."""
         return layout.public_url(self.config.public_base_url, path)
 
+    def last_clips(self) -> dict[str, str | None]:
+        """`latest_clip` of every camera with an archived clip, in one index query."""
+        newest = {entry.camera: entry.path for entry in self._db.newest_of_each()}
+        return {
+            camera: self.public_path(path)
+            if (self._media / path).is_file()
+            else self.latest_clip(camera)
+            for camera, path in newest.items()
+        }
+
     def latest_clip(self, camera: str) -> str | None:
         """The path (as returned) of `camera`'s newest archived clip still on disk."""
         for entry in self._db.newest(camera=camera, limit=10):
