@@ -2,7 +2,6 @@
 
 clips.py          the seam with the account: ClipRef, ClipBody, Fetch; results
 layout.py         names and paths (pure)
-formats.py        MP4 / JPEG structure checks (pure)
 writer.py         atomic streamed writes, leftover temp files
 index.py          sqlite3 clip index and download cursors
 batch.py          scheduling one download call; tally.py: its outcome and progress

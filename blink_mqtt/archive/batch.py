@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 
 from blink_mqtt.archive.clips import ClipRef, DownloadResult, Fetch, OnProgress, OnSaved
-from blink_mqtt.archive.formats import is_valid_mp4
 from blink_mqtt.archive.index import ClipIndex, Entry, epoch
 from blink_mqtt.archive.tally import Outcome, Tally
 from blink_mqtt.archive.writer import settle, stream_clip
 from blink_mqtt.errors import BlinkMqttError, StorageError
+from blink_mqtt.mediafile import is_valid_mp4
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 from blink_mqtt.archive import layout
 from blink_mqtt.archive.batch import Downloader
 from blink_mqtt.archive.clips import ClipRef, DownloadResult, Fetch, OnProgress, OnSaved, Saved
-from blink_mqtt.archive.formats import is_valid_jpeg
 from blink_mqtt.archive.index import ClipIndex
 from blink_mqtt.archive.latest import delete_clips, refresh_latest
 from blink_mqtt.archive.writer import remove_leftovers, settle, temp_path, write_atomic
 from blink_mqtt.errors import BlinkUnavailable, StorageError
+from blink_mqtt.mediafile import is_valid_jpeg
 
 if TYPE_CHECKING:
     from blink_mqtt.settings import Settings

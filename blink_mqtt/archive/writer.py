@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from blink_mqtt.archive.clips import ClipBody
-from blink_mqtt.archive.formats import is_valid_mp4
 from blink_mqtt.errors import BlinkUnavailable, StorageError
+from blink_mqtt.mediafile import is_valid_mp4
 
 log = logging.getLogger(__name__)
 
