@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blink_mqtt.archive import layout
+from blink_mqtt.archive import MediaArchive, layout
+from blink_mqtt.settings import Settings
 from tests.test_archive_support import T0, FakeSource, clip, files, opened
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -121,3 +122,22 @@ async def test_hostile_names_end_to_end(tmp_path: Path) -> None:
     folders = [path.name for path in (tmp_path / "media").iterdir()]
     assert len(folders) == len(hostile) + 1  # and latest/
     assert len(files(tmp_path / "media")) == 3 * len(hostile)  # clip, snapshot, latest/ link
+
+
+async def test_from_settings(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        media_dir=tmp_path / "m",
+        data_dir=tmp_path / "d",
+        tz="Europe/Berlin",
+    )
+    archive = MediaArchive.from_settings(settings)
+    assert archive.config.tz == BERLIN
+    assert archive.config.media_dir == tmp_path / "m"
+    assert (archive.config.recents_total, archive.config.last_image_filename) == (
+        20,
+        "last_snap.jpg",
+    )
+    async with archive:
+        assert archive.public_path("Cam/x.mp4") == "m/Cam/x.mp4"
+    assert (tmp_path / "d" / "archive.sqlite3").is_file()

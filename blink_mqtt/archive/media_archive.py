@@ -199,9 +199,12 @@ class MediaArchive:
     ) -> DownloadResult:
         """Archive `clips` not archived yet, fetching each with `fetch`.
 
-        `sort` (default SORT_CLIPS) picks the layout and refreshes latest/. Clips
-        older than RETENTION_DAYS are ignored. Raises StorageError only when MEDIA_DIR
-        is unusable; problems with single clips are in the result's `failed`.
+        A clip is archived when the index has its (camera, recording second) and the
+        file is still on disk: a file the user deleted is downloaded again, and a valid
+        MP4 already at the destination (e.g. from the BlinkPy API) is adopted unfetched.
+        `sort` (default SORT_CLIPS) picks the layout and refreshes latest/. Clips older
+        than RETENTION_DAYS are ignored. Raises StorageError only when MEDIA_DIR is
+        unusable; problems with single clips are in the result's `failed`.
         """
         sorted_run = self.config.sort_clips if sort is None else sort
         if self._downloader is None:
