@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from blink_mqtt.archive import ArchiveConfig, ClipBody, ClipRef, MediaArchive
-from blink_mqtt.errors import BlinkUnavailable
 
 T0 = datetime(2025, 7, 2, 5, 36, 54, tzinfo=UTC)
 TIMEOUT = 5.0
@@ -112,13 +111,6 @@ class FakeSource:
                 yield factory(ref)
         finally:
             await self._note(-1)
-
-
-def broken_fetch(message: str = "HTTP 500") -> Callable[[ClipRef], Awaitable[None]]:
-    async def fail(ref: ClipRef) -> None:
-        raise BlinkUnavailable(message)
-
-    return fail
 
 
 def config(tmp_path: Path, **values: object) -> ArchiveConfig:
