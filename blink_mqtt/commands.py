@@ -158,25 +158,13 @@ async def health(ctx: Context, _: Empty) -> dict[str, Any]:
     return ctx.hub.health()
 
 
-async def download_recent(ctx: Context, req: Cameras) -> dict[str, Any]:
-    return await downloads.recent(ctx, req)
-
-
-async def download_since(ctx: Context, req: DownloadSince) -> dict[str, Any]:
-    return await downloads.since(ctx, req)
-
-
-async def sync_download(ctx: Context, req: SyncDownload) -> dict[str, Any]:
-    return await downloads.usb(ctx, req)
-
-
 COMMANDS: dict[str, Command] = {
     "cameras": Command(Empty, cameras),
     "get-camera-info": Command(Empty, cameras),
     "snap": Command(CameraArg, snap),
-    "download-recent": Command(Cameras, download_recent),
-    "download-since": Command(DownloadSince, download_since),
-    "sync-download": Command(SyncDownload, sync_download),
+    "download-recent": Command(Cameras, downloads.recent),
+    "download-since": Command(DownloadSince, downloads.since),
+    "sync-download": Command(SyncDownload, downloads.usb),
     "arm": Command(Arm, arm),
     "disarm": Command(Disarm, disarm),
     "motion-detection": Command(MotionDetection, motion_detection),

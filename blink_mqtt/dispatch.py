@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from blink_mqtt.commands import COMMANDS, Context
 from blink_mqtt.errors import BlinkMqttError, UnknownCommand
@@ -28,6 +29,7 @@ async def handle(ctx: Context, command: str, payload: bytes) -> bytes:
     try:
         request = decode(spec.model, payload)
         rid = request.id
+        ctx = replace(ctx, request_id=rid, command=command)
         if spec.needs_login:
             ctx.account.require_login()
         data = await spec.handler(ctx, request)

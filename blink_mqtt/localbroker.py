@@ -29,10 +29,10 @@ def mosquitto_binary() -> str | None:
     return next((c for c in candidates if c and Path(c).exists()), None)
 
 
-async def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+async def _wait_listening(port: int, process: asyncio.subprocess.Process) -> None:
     async with asyncio.timeout(STARTUP_TIMEOUT):
         while not is_listening("127.0.0.1", port):
-            if process.poll() is not None:
+            if process.returncode is not None:
                 raise RuntimeError(f"mosquitto exited with status {process.returncode}")
             await asyncio.sleep(0.05)
 
@@ -49,8 +49,8 @@ async def private_broker(port: int) -> AsyncIterator[str]:
             f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
             + ("user root\n" if os.geteuid() == 0 else "")
         )
-        process = subprocess.Popen(
-            [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        process = await asyncio.create_subprocess_exec(
+            binary, "-c", str(config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
             await _wait_listening(port, process)
@@ -59,6 +59,7 @@ async def private_broker(port: int) -> AsyncIterator[str]:
         finally:
             process.terminate()
             try:
-                await asyncio.to_thread(process.wait, 5)
-            except subprocess.TimeoutExpired:
+                async with asyncio.timeout(5):
+                    await process.wait()
+            except TimeoutError:
                 process.kill()

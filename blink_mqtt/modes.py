@@ -90,10 +90,10 @@ async def demo(settings: Settings) -> int:
                 "data_dir": settings.data_dir / "demo",
             }
         )
-        first_camera = scenario.camera_names()[0]
+        first_camera = next(cam.name for net in scenario.networks for cam in net.cameras)
         _print_try_lines(demo_settings, url, first_camera)
         return await serve_until_signal(
-            Service(demo_settings, auto_2fa_code=scenario.account.two_factor_code)
+            Service(demo_settings, auto_2fa_code=scenario.two_factor.code)
         )
 
 

@@ -49,6 +49,7 @@ class Service:
 
     async def run(self) -> None:
         """Run until cancelled; on cancellation answer what is in flight and say offline."""
+        await self.archive.open()
         mqtt = asyncio.create_task(self.mqtt.run(), name="mqtt")
         try:
             async with asyncio.TaskGroup() as tasks:
@@ -61,6 +62,7 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError):
                 await mqtt
             await self.account.close()
+            self.archive.close()
 
     async def _poll_loop(self) -> None:
         await self.account.start()

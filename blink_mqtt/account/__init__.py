@@ -79,9 +79,9 @@ class BlinkAccount(AccountBase):
         async with self.blinkpy(f"{sync.name}: arm") as blink:
             return await actions.set_armed(blink, self._sync(blink, sync), armed)
 
-    async def cloud_clips(self, since: datetime) -> list[ClipRef]:
+    async def cloud_clips(self, since: datetime, *, strict: bool = True) -> list[ClipRef]:
         async with self.blinkpy("list cloud clips") as blink:
-            return await clips.cloud_clips(blink, since)
+            return await clips.cloud_clips(blink, since, strict=strict)
 
     async def usb_clips(self, sync: SyncState, since: datetime | None) -> list[ClipRef]:
         async with self.blinkpy(f"{sync.name}: list USB clips") as blink:

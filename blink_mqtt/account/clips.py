@@ -37,8 +37,9 @@ CHUNK = 256 * 1024
 CLIP_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=60)
 
 
-async def cloud_clips(blink: Blink, since: datetime) -> list[ClipRef]:
-    """Every non-deleted cloud clip recorded since `since`, oldest first."""
+async def cloud_clips(blink: Blink, since: datetime, *, strict: bool = True) -> list[ClipRef]:
+    """Every non-deleted cloud clip changed since `since`, oldest first; `strict` also
+    drops clips recorded before it (a late upload of an older clip)."""
     found: list[ClipRef] = []
     for page in range(1, MAX_PAGES + 1):
         response = await api.request_videos(blink, time=since.timestamp(), page=page)
@@ -47,15 +48,15 @@ async def cloud_clips(blink: Blink, since: datetime) -> list[ClipRef]:
         items = response["media"] or []
         if not items:
             break
-        found.extend(ref for item in items if (ref := _cloud_ref(item, since)) is not None)
+        found.extend(ref for item in items if (ref := _cloud_ref(item, since if strict else None)))
     return sorted(set(found), key=lambda ref: ref.recorded_at)
 
 
-def _cloud_ref(item: Any, since: datetime) -> ClipRef | None:
+def _cloud_ref(item: Any, since: datetime | None) -> ClipRef | None:
     if not isinstance(item, dict) or item.get("deleted") or not item.get("media"):
         return None
     recorded = parse_time(item.get("created_at"))
-    if recorded is None or recorded < since or not item.get("device_name"):
+    if recorded is None or (since and recorded < since) or not item.get("device_name"):
         return None
     return ClipRef(str(item["device_name"]), recorded, "cloud", str(item["media"]))
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+
 import aiohttp
 from blinkpy import api
 from blinkpy.auth import BlinkTwoFARequiredError, TokenRefreshFailed, UnauthorizedError

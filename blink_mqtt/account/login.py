@@ -9,13 +9,15 @@ Outcomes are values, not exceptions, so the caller can publish them as auth stat
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from blinkpy.auth import Auth, BlinkTwoFARequiredError
-from blinkpy.blinkpy import Blink
+from blinkpy import api
+from blinkpy.auth import Auth, BlinkTwoFARequiredError, LoginError, TokenRefreshFailed
+from blinkpy.blinkpy import Blink, BlinkSetupError
 
 from blink_mqtt import redact
 from blink_mqtt.account import credentials
@@ -74,34 +76,52 @@ def new_blink(
 
 
 async def start(blink: Blink) -> Outcome:
-    """Run blinkpy's start(); turn every way it can end into an Outcome."""
+    """blinkpy's `Blink.start()`, step by step, with the homescreen fetched `force=True`.
+
+    `start()` itself fetches the homescreen through a module-wide 5 s throttle that
+    *sleeps*; the same public steps without it log in just the same.
+    """
     try:
-        ok = await blink.start()
+        await blink.auth.startup()
     except BlinkTwoFARequiredError:
         return NeedsCode(blink)
+    except (LoginError, TokenRefreshFailed):
+        return _finished(blink, ok=False)
     except (aiohttp.ClientError, TimeoutError) as err:
         return Unreachable(f"Blink is unreachable ({type(err).__name__})")
-    except Exception as err:  # blinkpy lets many errors escape start() (blink-cloud.md §10)
-        log.warning("Blink login failed unexpectedly: %s", type(err).__name__)
-        return Unreachable(f"Blink login failed ({type(err).__name__})")
-    return _finished(blink, ok)
+    return await _setup(blink)
 
 
 async def send_code(blink: Blink, code: str) -> Outcome | None:
     """Complete a pending 2FA login; None means the code was wrong (retry allowed)."""
     try:
-        ok = await blink.send_2fa_code(code)
+        ok = await blink.auth.complete_2fa_login(code)
     except (aiohttp.ClientError, TimeoutError) as err:
         return Unreachable(f"Blink is unreachable ({type(err).__name__})")
-    except Exception as err:
-        log.warning("Blink 2FA completion failed unexpectedly: %s", type(err).__name__)
-        return Unreachable(f"Blink login failed ({type(err).__name__})")
-    if not ok and blink.auth.token is None:
-        return None
-    return _finished(blink, ok)
+    if not ok:
+        return None if blink.auth.token is None else _finished(blink, ok=False)
+    return await _setup(blink)
 
 
-def _finished(blink: Blink, ok: bool) -> Outcome:
+async def _setup(blink: Blink) -> Outcome:
+    """After the tokens: URLs, homescreen, networks, cameras (`setup_post_verify`)."""
+    try:
+        blink.setup_urls()
+        response = await api.request_homescreen(blink, force=True)
+        if response is None or response.status != 200:
+            return Unreachable("Blink did not send the account's home screen")
+        await blink.validate_homescreen(response)
+        blink.last_refresh = int(time.time() - blink.refresh_rate * 1.05)
+        ok = await blink.setup_post_verify()
+    except BlinkSetupError:
+        ok = False
+    except Exception as err:  # blinkpy lets many errors escape setup (blink-cloud.md §10)
+        log.warning("Blink setup failed: %s", type(err).__name__)
+        return Unreachable(f"Blink setup failed ({type(err).__name__})")
+    return _finished(blink, ok=ok)
+
+
+def _finished(blink: Blink, *, ok: bool) -> Outcome:
     redact.register(blink.auth.token, blink.auth.refresh_token)
     if ok:
         return Ready(blink)

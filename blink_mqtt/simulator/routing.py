@@ -8,6 +8,8 @@ Blink host names and the OAuth session cookie round-trips.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import (
     ClientHandlerType,
     ClientMiddlewareType,
@@ -38,9 +40,10 @@ def make_router(base_url: str) -> ClientMiddlewareType:
     return route
 
 
-def routed_session(base_url: str) -> ClientSession:
+def routed_session(base_url: str, **session_args: Any) -> ClientSession:
     """A ClientSession whose Blink traffic goes to the simulator at ``base_url``.
 
     Give the same session to ``Blink(session=...)`` and ``Auth(..., session=...)``.
+    Other ClientSession arguments (e.g. ``trace_configs``) pass through.
     """
-    return ClientSession(middlewares=(make_router(base_url),))
+    return ClientSession(middlewares=(make_router(base_url),), **session_args)
