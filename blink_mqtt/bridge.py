@@ -60,17 +60,20 @@ class MqttBridge:
         topics: Topics,
         on_message: Callable[[Inbound], None],
         on_connect: Callable[[], Awaitable[None]],
+        extra_subscriptions: list[str] | None = None,
     ) -> None:
         self.settings = settings
         self.topics = topics
         self._on_message = on_message
         self._on_connect = on_connect
+        self._subscriptions = [topics.requests, topics.ha_status, *(extra_subscriptions or [])]
         self._retained: dict[str, Outbound] = {}
         self._queue: deque[Outbound] = deque()
         self._wakeup = asyncio.Event()
         self._client = self._make_client()
         self.connected = False
         self._connected_event = asyncio.Event()
+        self._stopping = False
 
     @property
     def v5(self) -> bool:
@@ -129,6 +132,8 @@ class MqttBridge:
                     await self._session(client)
             except aiomqtt.MqttError as err:
                 self._set_connected(False)
+                if self._stopping:
+                    return
                 log.warning(
                     "MQTT connection to %s:%s lost or refused: %s; retrying in %.0f s",
                     self.settings.mqtt_host,
@@ -142,8 +147,8 @@ class MqttBridge:
     async def _session(self, client: aiomqtt.Client) -> None:
         log.info("Connected to MQTT broker %s:%s", self.settings.mqtt_host, self.settings.mqtt_port)
         await client.publish(self.topics.bridge_state, b"online", qos=1, retain=True)
-        await client.subscribe(self.topics.requests, qos=1)
-        await client.subscribe(self.topics.ha_status, qos=1)
+        for topic in self._subscriptions:
+            await client.subscribe(topic, qos=1)
         self._requeue_retained()
         self._set_connected(True)
         await self._on_connect()
@@ -216,7 +221,8 @@ class MqttBridge:
         return properties
 
     async def stop(self) -> None:
-        """Flush what is queued, say `offline` and disconnect (bounded in time)."""
+        """Flush what is queued and say `offline` (bounded in time); no reconnects after."""
+        self._stopping = True
         if not self.connected:
             return
         with contextlib.suppress(aiomqtt.MqttError, TimeoutError):

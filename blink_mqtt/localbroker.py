@@ -50,14 +50,20 @@ async def private_broker(port: int) -> AsyncIterator[str]:
             + ("user root\n" if os.geteuid() == 0 else "")
         )
         process = await asyncio.create_subprocess_exec(
-            binary, "-c", str(config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            binary,
+            "-c",
+            str(config),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C must not stop it before the bridge says offline
         )
         try:
             await _wait_listening(port, process)
             log.info("Started a private mosquitto on 127.0.0.1:%s", port)
             yield f"127.0.0.1:{port}"
         finally:
-            process.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
             try:
                 async with asyncio.timeout(5):
                     await process.wait()

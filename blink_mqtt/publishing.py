@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from blink_mqtt import __version__
-from blink_mqtt.bridge import Outbound
+from blink_mqtt import __version__, discovery
+from blink_mqtt.bridge import Inbound, Outbound
 from blink_mqtt.messages import dumps
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AuthStatus, CameraState, Changes, Snapshot, changes
@@ -39,9 +40,12 @@ class StatePublisher:
         self._send = send
         self.published = Snapshot()
 
-    def update(self, new: Snapshot, image_of: Callable[[str], bytes | None]) -> Changes:
-        """Publish the difference between the last published snapshot and `new`."""
-        diff = changes(self.published, new)
+    def update(
+        self, new: Snapshot, image_of: Callable[[str], bytes | None], *, everything: bool = False
+    ) -> Changes:
+        """Publish the difference between the last published snapshot and `new`
+        (`everything`: all of it, discovery included)."""
+        diff = changes(Snapshot() if everything else self.published, new)
         for camera in diff.cameras:
             self._retain(self.topics.camera_state(camera.slug), dumps(camera.payload()))
         for sync in diff.syncs:
@@ -56,15 +60,37 @@ class StatePublisher:
                 {"event_type": "motion", "camera": camera.name, "recorded_at": camera.last_record},
             )
         self._clear_old_topics(self.published, new)
-        self.published = new
-        if diff.devices_changed:
+        if diff.devices_changed or everything:
             self.info(new)
+            self._discovery(self.published, new)
+        self.published = new
         return diff
 
     def republish(self, new: Snapshot, image_of: Callable[[str], bytes | None]) -> None:
-        """Send every state again (Home Assistant came back)."""
-        self.published = Snapshot()
-        self.update(new, image_of)
+        """Send discovery and every state again (start, login, Home Assistant is back)."""
+        self.update(new, image_of, everything=True)
+
+    def _discovery(self, old: Snapshot, new: Snapshot) -> None:
+        """Configs for the bridge and every device of `new`; devices that left are cleared."""
+        if not self.settings.ha_discovery:
+            return
+        for topic, payload in discovery.removal_messages(old, new, self.topics):
+            self._retain(topic, payload)
+        for topic, payload in discovery.discovery_messages(new, self.topics):
+            self._retain(topic, payload)
+
+    def clear_foreign_discovery(self, message: Inbound) -> None:
+        """With HA_DISCOVERY off: clear a retained config a previous run of ours left."""
+        if self.settings.ha_discovery or not message.payload:
+            return
+        try:
+            config = json.loads(message.payload)
+        except ValueError:
+            return
+        ours = {"topic": self.topics.bridge_state}
+        if isinstance(config, dict) and ours in (config.get("availability") or []):
+            log.info("HA_DISCOVERY is off: clearing %s", message.topic)
+            self._retain(message.topic, b"")
 
     def _clear_old_topics(self, old: Snapshot, new: Snapshot) -> None:
         """Cameras and sync modules that left (or changed slug) lose their retained topics."""

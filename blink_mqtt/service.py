@@ -36,7 +36,8 @@ class Service:
         self.topics = Topics(settings.mqtt_base_topic, settings.ha_discovery_prefix)
         self.account = BlinkAccount(settings, on_auth=self._auth_changed)
         self.archive = MediaArchive.from_settings(settings)
-        self.mqtt = MqttBridge(settings, self.topics, self._on_message, self._on_connect)
+        extra = [] if settings.ha_discovery else [self.topics.discovery("+")]
+        self.mqtt = MqttBridge(settings, self.topics, self._on_message, self._on_connect, extra)
         self.states = StatePublisher(settings, self.topics, self.mqtt.publish)
         self._auto_2fa_code = auto_2fa_code
         self._tasks: asyncio.TaskGroup | None = None
@@ -44,6 +45,7 @@ class Service:
         self._started = time.monotonic()
         self._last_refresh: datetime | None = None
         self._poll_lock = asyncio.Lock()
+        self._announced = False
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -57,12 +59,14 @@ class Service:
                 tasks.create_task(self._poll_loop(), name="poller")
         finally:
             self._tasks = None
-            await self.mqtt.stop()  # while the connection is still up: flush, then `offline`
-            mqtt.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await mqtt
-            await self.account.close()
-            self.archive.close()
+            try:
+                await self.mqtt.stop()  # while the connection is still up: flush, `offline`
+            finally:
+                mqtt.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await mqtt
+                await self.account.close()
+                self.archive.close()
 
     async def _poll_loop(self) -> None:
         await self.account.start()
@@ -91,8 +95,9 @@ class Service:
         self.states.auth(status)
 
     async def _on_connect(self) -> None:
-        if self.account.status.state == "ok":
-            self.publish_state()
+        if not self._announced:  # later reconnects resend the retained topics by themselves
+            self._announced = True
+            self.states.republish(self._snapshot(), self.account.image)
 
     # -- requests ----------------------------------------------------------------
 
@@ -103,6 +108,7 @@ class Service:
             return
         command = self.topics.command_of(message.topic)
         if command is None:
+            self.states.clear_foreign_discovery(message)
             return
         if self._in_flight >= MAX_IN_FLIGHT:
             self._respond(
@@ -147,8 +153,7 @@ class Service:
 
     async def _ha_birth(self) -> None:
         await asyncio.sleep(random.uniform(*HA_BIRTH_DELAY))
-        if self.account.status.state == "ok":
-            self.states.republish(self._snapshot(), self.account.image)
+        self.states.republish(self._snapshot(), self.account.image)
 
     # -- the Hub handlers use --------------------------------------------------------
 
