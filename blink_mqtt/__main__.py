@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from blink_mqtt import __version__
+from blink_mqtt import __version__, redact
 from blink_mqtt.errors import ConfigError
 from blink_mqtt.settings import Settings, load_settings
 
@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr, force=True)
+    for handler in logging.getLogger().handlers:
+        redact.install(handler)  # passwords and tokens never reach a log line
     # blinkpy logs response bodies at DEBUG/ERROR; keep it a level quieter than ours.
     logging.getLogger("blinkpy").setLevel(max(logging.getLevelName(level), logging.WARNING))
 

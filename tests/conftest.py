@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from blink_mqtt.redact import RedactingFilter
+from tests import secrets_guard
 from tests.broker import Broker, BrokerUnavailable, ContainerBroker, start_broker
+
+
+@pytest.fixture(autouse=True)
+def no_secret_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test: no log line (through the product's redacting filter, at DEBUG) and no
+    MQTT payload a Probe saw may contain the account password or any issued token."""
+    secrets_guard.reset()
+    caplog.handler.addFilter(RedactingFilter())
+    caplog.set_level(logging.DEBUG)
+    yield
+    leaks = secrets_guard.leaks(caplog.records)
+    assert not leaks, "secrets leaked:\n" + "\n".join(leaks[:10])
 
 
 @pytest.fixture(scope="session")

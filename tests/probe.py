@@ -13,6 +13,9 @@ from typing import Any, Self
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from tests import secrets_guard
 
 DEFAULT_TIMEOUT = 15.0
 
@@ -49,13 +52,22 @@ class Probe:
         self.received: list[Received] = []
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
+        secrets_guard.watch(self)
 
     async def __aenter__(self) -> Self:
         await self.client.__aenter__()
         for topic in self.topics:
-            await self.client.subscribe(topic, qos=1)
+            await self.subscribe(topic)
         self._reader = asyncio.create_task(self._read())
         return self
+
+    async def subscribe(self, topic: str) -> None:
+        """QoS 1; with MQTT 5 the retain flag is kept as published (so tests can see it)."""
+        if self.protocol == 5:
+            options = SubscribeOptions(qos=1, retainAsPublished=True)  # type: ignore[no-untyped-call]
+            await self.client.subscribe(topic, options=options)
+        else:
+            await self.client.subscribe(topic, qos=1)
 
     async def __aexit__(self, *exc: object) -> None:
         if self._reader:

@@ -132,6 +132,10 @@ class Simulator:
         for key, value in req.model_dump(exclude_none=True).items():
             setattr(oauth if hasattr(oauth, key) else options, key, value)
 
+    def issued_tokens(self) -> list[str]:
+        """Every access and refresh token this simulator ever issued."""
+        return list(self.state.oauth.issued)
+
     def request_log(self) -> list[RequestRecord]:
         return list(self.state.telemetry.log)
 

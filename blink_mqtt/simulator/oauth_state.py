@@ -45,6 +45,8 @@ class OAuthState:
     codes: dict[str, IssuedCode] = field(default_factory=dict)
     access: dict[str, float] = field(default_factory=dict)
     refresh: dict[str, str] = field(default_factory=dict)
+    issued: list[str] = field(default_factory=list)
+    """Every token ever issued (tests check that none leaks into logs or MQTT)."""
 
     def new_session(self, code_challenge: str, hardware_id: str) -> OAuthSession:
         session = OAuthSession(
@@ -72,6 +74,7 @@ class OAuthState:
             refresh_token=f"RT-{secrets.token_hex(12)}",
             expires_in=self.token_expiry_seconds,
         )
+        self.issued += [pair.access_token, pair.refresh_token]
         self.access[pair.access_token] = now + pair.expires_in
         self.refresh[pair.refresh_token] = hardware_id
         return pair

@@ -1,0 +1,162 @@
+"""Running the whole bridge in a test: simulator in-process, real mosquitto, real MQTT.
+
+`running_bridge(...)` starts a simulator and the Service (in this event loop, or as a
+`blink-mqtt run` subprocess with `spawn_bridge`), with a unique base topic and discovery
+prefix, and a Probe subscribed to both. Every secret the simulator issued is handed to
+`secrets_guard` so the suite-wide check can look for it in logs and MQTT payloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from blink_mqtt.service import Service
+from blink_mqtt.settings import Settings
+from blink_mqtt.simulator import Scenario, Simulator, serve
+from blink_mqtt.topics import Topics
+from tests import secrets_guard
+from tests.broker import Broker, ContainerBroker
+from tests.probe import Probe, Received
+from tests.sim_fixtures import CODE, EMAIL, PASSWORD, scenario
+
+AnyBroker = Broker | ContainerBroker
+READY_TIMEOUT = 20.0
+
+
+def bridge_settings(
+    broker: AnyBroker, base_topic: str, workdir: Path, sim_url: str, **overrides: Any
+) -> Settings:
+    """Settings for a bridge of one test: its own topics, client id, data and media."""
+    values: dict[str, Any] = {
+        "blink_username": EMAIL,
+        "blink_password": PASSWORD,
+        "blink_simulator_url": sim_url,
+        "data_dir": workdir / "data",
+        "media_dir": workdir / "media",
+        "mqtt_host": broker.host,
+        "mqtt_port": broker.port,
+        "mqtt_client_id": f"bridge-{uuid.uuid4().hex[:10]}",
+        "mqtt_base_topic": base_topic,
+        "ha_discovery_prefix": f"{base_topic}-ha",
+        "refresh_interval": 3600,
+        "tz": "UTC",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class BridgeEnv:
+    sim: Simulator
+    sim_url: str
+    settings: Settings
+    probe: Probe
+    service: Service | None = None
+    topics: Topics = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.topics = Topics(self.settings.mqtt_base_topic, self.settings.ha_discovery_prefix)
+
+    async def request(
+        self, command: str, payload: bytes | str | dict[str, Any] = b"", *, timeout: float = 20
+    ) -> dict[str, Any]:
+        """A request answered on `<base>/response/<command>`."""
+        return await self.probe.request(self.topics.base, command, payload, timeout=timeout)
+
+    async def rr(
+        self, command: str, payload: bytes | str = b"", *, timeout: float = 20
+    ) -> tuple[dict[str, Any], Received]:
+        """A v5 request with Response Topic and Correlation Data (like mosquitto_rr)."""
+        reply = f"{self.topics.base}-reply/{uuid.uuid4().hex[:8]}"
+        correlation = uuid.uuid4().bytes
+        await self.probe.subscribe(reply)
+        mark = self.probe.mark()
+        await self.probe.publish(
+            self.topics.request(command), payload, response_topic=reply, correlation=correlation
+        )
+        message = await self.probe.wait_for(reply, after=mark, timeout=timeout)
+        assert message.correlation == correlation
+        return message.json(), message
+
+    async def wait_auth(self, state: str, timeout: float = READY_TIMEOUT) -> Received:
+        return await self.probe.wait_for(
+            self.topics.bridge_auth, lambda m: m.json()["state"] == state, timeout=timeout
+        )
+
+
+@contextlib.asynccontextmanager
+async def simulator(chosen: Scenario | None = None) -> AsyncIterator[tuple[Simulator, str]]:
+    sim = Simulator(chosen if chosen is not None else scenario())
+    try:
+        async with serve(sim) as url:
+            yield sim, url
+    finally:
+        secrets_guard.remember(PASSWORD, *sim.issued_tokens())
+
+
+@contextlib.asynccontextmanager
+async def running_bridge(
+    broker: AnyBroker,
+    base_topic: str,
+    workdir: Path,
+    *,
+    chosen: Scenario | None = None,
+    protocol: int = 5,
+    auto_2fa: bool = True,
+    wait_ready: bool = True,
+    **overrides: Any,
+) -> AsyncIterator[BridgeEnv]:
+    """The Service in this event loop against a fresh simulator; logged in when it yields."""
+    async with simulator(chosen) as (sim, url):
+        settings = bridge_settings(
+            broker,
+            base_topic,
+            workdir,
+            url,
+            mqtt_protocol="5" if protocol == 5 else "3.1.1",
+            **overrides,
+        )
+        topics = [f"{base_topic}/#", f"{settings.ha_discovery_prefix}/#"]
+        async with Probe(broker.host, broker.port, topics, protocol=protocol) as probe:
+            env = BridgeEnv(sim, url, settings, probe)
+            env.service = Service(settings, auto_2fa_code=CODE if auto_2fa else None)
+            task = asyncio.create_task(env.service.run())
+            try:
+                if wait_ready:
+                    await env.wait_auth("ok" if auto_2fa else "2fa_required")
+                yield env
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+def bridge_environment(settings: Settings) -> dict[str, str]:
+    """The environment variables that make `blink-mqtt run` use these settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BLINK_", "MQTT_"))}
+    for name, value in settings.model_dump(exclude_none=True).items():
+        raw = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        env[name.upper()] = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    return env
+
+
+def spawn_bridge(settings: Settings, workdir: Path) -> subprocess.Popen[bytes]:
+    """`python -m blink_mqtt run` as a real process (for signals and kills); its log
+    goes to `workdir/bridge.log`."""
+    log = (workdir / "bridge.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "blink_mqtt", "run"],
+        env=bridge_environment(settings),
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
