@@ -64,7 +64,7 @@ class Probe:
     async def subscribe(self, topic: str) -> None:
         """QoS 1; with MQTT 5 the retain flag is kept as published (so tests can see it)."""
         if self.protocol == 5:
-            options = SubscribeOptions(qos=1, retainAsPublished=True)  # type: ignore[no-untyped-call]
+            options = SubscribeOptions(qos=1, retainAsPublished=True)
             await self.client.subscribe(topic, options=options)
         else:
             await self.client.subscribe(topic, qos=1)

@@ -8,12 +8,13 @@ of each test, with the log records captured through the product's redacting filt
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 
 
 class _Watched(Protocol):
     @property
-    def received(self) -> list[object]: ...
+    def received(self) -> Sequence[object]: ...
 
 
 _secrets: set[str] = set()

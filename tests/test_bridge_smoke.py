@@ -11,8 +11,9 @@ from tests.bridge_env import AnyBroker, running_bridge
 async def test_snap_over_mqtt_v5(broker: AnyBroker, base_topic: str, tmp_path: Path) -> None:
     async with running_bridge(broker, base_topic, tmp_path) as env:
         state = await env.probe.wait_for(f"{base_topic}/camera/front_door/state")
-        assert state.retain and state.json()["name"] == "Front Door"
-        response, message = await env.rr("snap", "Front Door")
+        assert state.retain
+        assert state.json()["name"] == "Front Door"
+        response, _ = await env.rr("snap", "Front Door")
         assert response["status"] == "ok", response
         saved = tmp_path / response["data"]["path"]
         assert is_valid_jpeg(saved.read_bytes())

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from blink_mqtt.errors import InvalidJson, InvalidRequest
+from blink_mqtt.errors import BlinkMqttError, InvalidJson, InvalidRequest
 from blink_mqtt.messages import (
     MAX_PAYLOAD,
     Arm,
@@ -18,6 +18,7 @@ from blink_mqtt.messages import (
     DownloadSince,
     Empty,
     MotionDetection,
+    Request,
     TwoFactorCode,
     decode,
     error,
@@ -93,7 +94,7 @@ def test_payload_forms() -> None:
     ],
 )
 def test_bad_payloads_raise_coded_errors(
-    model: type, payload: bytes, error_type: type, fragment: str
+    model: type[Request], payload: bytes, error_type: type[BlinkMqttError], fragment: str
 ) -> None:
     with pytest.raises(error_type) as caught:
         decode(model, payload)
@@ -133,7 +134,9 @@ def test_changes_reports_only_differences() -> None:
     sync = SyncState("Home", "SM1", 2001, False, True, True, slug="home")
     old = Snapshot((_camera(),), (sync,))
     same = changes(old, Snapshot((_camera(),), (sync,)))
-    assert not same.cameras and not same.syncs and not same.devices_changed
+    assert not same.cameras
+    assert not same.syncs
+    assert not same.devices_changed
     moved = changes(old, Snapshot((_camera(motion_detected=True, thumbnail="u2"),), ()))
     assert [c.serial for c in moved.motion] == ["S1"]
     assert [c.serial for c in moved.thumbnails] == ["S1"]
@@ -162,4 +165,5 @@ def test_camera_payload_has_every_documented_field() -> None:
     }
     assert documented <= payload.keys()
     assert payload["last_record"] == "2025-01-01T00:00:00+00:00"
-    assert "thumbnail" not in payload and "slug" not in payload
+    assert "thumbnail" not in payload
+    assert "slug" not in payload
