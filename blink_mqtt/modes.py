@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pydantic import SecretStr
 
 from blink_mqtt.account import BlinkAccount
+from blink_mqtt.errors import StorageError
 from blink_mqtt.localbroker import is_listening, private_broker
 from blink_mqtt.service import Service
 from blink_mqtt.settings import Settings
@@ -34,6 +35,9 @@ async def serve_until_signal(service: Service) -> int:
         await service.run()
     except asyncio.CancelledError:
         log.info("Stopped")
+    except StorageError as err:
+        print(f"blink-mqtt: {err.message}", file=sys.stderr)
+        return 1
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)

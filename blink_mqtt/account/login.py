@@ -89,6 +89,9 @@ async def start(blink: Blink) -> Outcome:
         return _finished(blink, ok=False)
     except (aiohttp.ClientError, TimeoutError) as err:
         return Unreachable(f"Blink is unreachable ({type(err).__name__})")
+    except Exception as err:  # blinkpy lets more escape than it documents (§10)
+        log.warning("Blink login failed unexpectedly: %s", type(err).__name__)
+        return Unreachable(f"Blink login failed ({type(err).__name__})")
     return await _setup(blink)
 
 
@@ -98,6 +101,9 @@ async def send_code(blink: Blink, code: str) -> Outcome | None:
         ok = await blink.auth.complete_2fa_login(code)
     except (aiohttp.ClientError, TimeoutError) as err:
         return Unreachable(f"Blink is unreachable ({type(err).__name__})")
+    except Exception as err:
+        log.warning("Blink 2FA verification failed unexpectedly: %s", type(err).__name__)
+        return Unreachable(f"Blink login failed ({type(err).__name__})")
     if not ok:
         return None if blink.auth.token is None else _finished(blink, ok=False)
     return await _setup(blink)
