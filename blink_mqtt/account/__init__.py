@@ -5,41 +5,38 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from blink_mqtt.account import actions, clips, view
 from blink_mqtt.account.actions import SnapOutcome
 from blink_mqtt.account.core import AccountBase, AuthListener
 from blink_mqtt.archive import ClipRef
-from blink_mqtt.errors import UnknownCamera, UnknownSyncModule
+from blink_mqtt.errors import BlinkMqttError, UnknownCamera, UnknownSyncModule
 from blink_mqtt.state import CameraState, SyncState
 
 __all__ = ["AuthListener", "BlinkAccount", "SnapOutcome"]
 
+T = TypeVar("T", CameraState, SyncState)
 
-def _matches(ref: str, name: str, slug: str, serial: str) -> bool:
+
+def _find(items: tuple[T, ...], ref: str, what: str, error: type[BlinkMqttError]) -> T:
+    """The item named `ref` by name (any case), slug or serial; else `error` listing names."""
     wanted = ref.strip().lower()
-    return wanted in (name.lower(), slug, serial.lower())
+    for item in items:
+        if wanted in (item.name.lower(), item.slug, item.serial.lower()):
+            return item
+    known = ", ".join(item.name for item in items) or "none"
+    raise error(f"No {what} named {ref!r}; known: {known}")
 
 
 class BlinkAccount(AccountBase):
     """Commands on cameras and sync modules, named by name, slug or serial."""
 
     def camera(self, ref: str) -> CameraState:
-        cameras = self.snapshot().cameras
-        found = next((c for c in cameras if _matches(ref, c.name, c.slug, c.serial)), None)
-        if found is None:
-            known = ", ".join(c.name for c in cameras) or "none"
-            raise UnknownCamera(f"No camera named {ref!r}; known: {known}")
-        return found
+        return _find(self.snapshot().cameras, ref, "camera", UnknownCamera)
 
     def sync_module(self, ref: str) -> SyncState:
-        syncs = self.snapshot().syncs
-        found = next((s for s in syncs if _matches(ref, s.name, s.slug, s.serial)), None)
-        if found is None:
-            known = ", ".join(s.name for s in syncs) or "none"
-            raise UnknownSyncModule(f"No sync module named {ref!r}; known: {known}")
-        return found
+        return _find(self.snapshot().syncs, ref, "sync module", UnknownSyncModule)
 
     def _device(self, blink: Any, state: CameraState) -> view.Device:
         for device in view.devices(blink):
