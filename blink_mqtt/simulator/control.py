@@ -79,6 +79,22 @@ async def sync_module(sim: Simulator, request: web.Request) -> Any:
     return _ok()
 
 
+async def remove_sync_module(sim: Simulator, request: web.Request) -> Any:
+    try:
+        sim.remove_sync_module(request.match_info["ref"])
+    except KeyError:
+        raise ApiError(404, "Unknown sync module") from None
+    return _ok()
+
+
+async def remove_camera(sim: Simulator, request: web.Request) -> Any:
+    try:
+        sim.remove_camera(request.match_info["ref"])
+    except KeyError:
+        raise ApiError(404, "Unknown camera") from None
+    return _ok()
+
+
 async def add_fault(sim: Simulator, request: web.Request) -> Any:
     return dataclasses.asdict(sim.add_fault(**(await _body(request, cm.FaultSpec)).model_dump()))
 
@@ -132,6 +148,8 @@ ROUTES = (
     _control("POST", "/2fa", "two_factor", two_factor),
     _control("POST", "/tokens/expire", "expire_tokens", expire_tokens),
     _control("POST", "/sync_modules/{ref}", "sync_module", sync_module),
+    _control("DELETE", "/sync_modules/{ref}", "remove_sync_module", remove_sync_module),
+    _control("DELETE", "/cameras/{ref}", "remove_camera", remove_camera),
     _control("POST", "/faults", "add_fault", add_fault),
     _control("GET", "/faults", "list_faults", list_faults),
     _control("DELETE", "/faults", "clear_faults", clear_faults),

@@ -102,6 +102,17 @@ class Simulator:
         """Sync module by id, network id or name."""
         self.state.world.sync_module(sync_module).online = online
 
+    def remove_camera(self, camera: int | str) -> None:
+        """The camera (id or name) leaves the account, with its clips."""
+        cam = self.state.world.remove_camera(camera)
+        _LOGGER.info("Removed camera %s", cam.name)
+
+    def remove_sync_module(self, sync_module: int | str) -> None:
+        """The sync module (id, network id or name) leaves the account with its network
+        and every camera in it."""
+        module = self.state.world.remove_sync_module(sync_module)
+        _LOGGER.info("Removed sync module %s", module.name)
+
     def add_fault(
         self,
         endpoint: str,

@@ -114,6 +114,30 @@ class World:
                 return mod
         raise KeyError(ref)
 
+    def remove_camera(self, ref: int | str) -> Camera:
+        """Take a camera and its clips off the account; a standalone device takes its
+        network along. KeyError if unknown."""
+        cam = self.camera(ref)
+        del self.cameras[cam.id]
+        self._drop_clips({cam.id})
+        if self.networks[cam.network_id].sync_module is None:
+            del self.networks[cam.network_id]
+        return cam
+
+    def remove_sync_module(self, ref: int | str) -> SyncModule:
+        """Take a sync module off the account with its network, cameras and clips."""
+        module = self.sync_module(ref)
+        gone = {cam.id for cam in self.cameras_in(module.network_id)}
+        for cam_id in gone:
+            del self.cameras[cam_id]
+        self._drop_clips(gone)
+        del self.networks[module.network_id]
+        return module
+
+    def _drop_clips(self, camera_ids: set[int]) -> None:
+        self.cloud = {k: c for k, c in self.cloud.items() if c.camera_id not in camera_ids}
+        self.usb = {k: c for k, c in self.usb.items() if c.camera_id not in camera_ids}
+
     def module_of(self, camera: Camera) -> SyncModule | None:
         return self.networks[camera.network_id].sync_module
 
