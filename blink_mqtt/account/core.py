@@ -61,6 +61,7 @@ class AccountBase:
         self._lock = asyncio.Lock()
         self._failures = 0
         self._retry_at = 0.0
+        self._listed: view.Listing = frozenset()
         self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
 
     @property
@@ -109,6 +110,7 @@ class AccountBase:
         match outcome:
             case login.Ready(blink):
                 self._blink, self._pending, self._failures = blink, None, 0
+                self._listed = view.listed_devices(blink.homescreen)
                 self._save(blink)
                 await self._set("ok", "logged in")
             case login.NeedsCode(blink):
@@ -190,9 +192,27 @@ class AccountBase:
             if response.status != 200:
                 raise BlinkUnavailable(f"Blink answered HTTP {response.status}")
             await blink.validate_homescreen(response)
+            listed = view.listed_devices(blink.homescreen)
+            if listed != self._listed:
+                await self._set_up_devices_again(blink)
+                self._listed = listed
             for sync in list(blink.sync.values()):
                 await sync.refresh()
             blink.last_refresh = int(time.time())
+
+    async def _set_up_devices_again(self, blink: Blink) -> None:
+        """Devices joined, left or were renamed: blinkpy's setup, from this homescreen.
+        On failure blinkpy keeps the devices it had."""
+        known, blink.sync = blink.sync, type(blink.sync)()
+        ok = False
+        try:
+            ok = await blink.setup_post_verify()
+        finally:
+            if not ok:
+                blink.sync = known
+        if not ok:
+            raise BlinkUnavailable("Blink did not send the account's devices")
+        log.info("The account's devices changed; now %d networks", len(blink.sync))
 
     def snapshot(self, last_clips: dict[str, str | None] | None = None) -> Snapshot:
         if self._blink is None:

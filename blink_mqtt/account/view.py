@@ -40,6 +40,26 @@ def devices(blink: Blink) -> list[Device]:
     ]
 
 
+Listing = frozenset[tuple[str, str, str, str]]
+LISTED_KINDS = ("sync_modules", "cameras", "owls", "doorbells")
+
+
+def listed_devices(homescreen: object) -> Listing:
+    """(kind, network id, id, name) of every device a homescreen lists.
+
+    blinkpy builds its cameras and sync modules once, at setup, and never drops or adds
+    one later; a change in this listing says its set is out of date.
+    """
+    if not isinstance(homescreen, dict):
+        return frozenset()
+    return frozenset(
+        (kind, str(item.get("network_id")), str(item.get("id")), str(item.get("name")))
+        for kind in LISTED_KINDS
+        for item in homescreen.get(kind) or ()
+        if isinstance(item, dict)
+    )
+
+
 def parse_time(value: object) -> datetime | None:
     """An ISO time from Blink, or None. Naive times are UTC (as Blink sends them)."""
     if not isinstance(value, str) or not value:
