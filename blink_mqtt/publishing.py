@@ -46,6 +46,9 @@ class StatePublisher:
         """Publish the difference between the last published snapshot and `new`
         (`everything`: all of it, discovery included)."""
         diff = changes(Snapshot() if everything else self.published, new)
+        if diff.devices_changed or everything:  # configs first: HA then takes the states
+            self.info(new)
+            self._discovery(self.published, new)
         for camera in diff.cameras:
             self._retain(self.topics.camera_state(camera.slug), dumps(camera.payload()))
         for sync in diff.syncs:
@@ -60,9 +63,6 @@ class StatePublisher:
                 {"event_type": "motion", "camera": camera.name, "recorded_at": camera.last_record},
             )
         self._clear_old_topics(self.published, new)
-        if diff.devices_changed or everything:
-            self.info(new)
-            self._discovery(self.published, new)
         self.published = new
         return diff
 
