@@ -74,12 +74,23 @@ async def _archive(ctx: Context, clips: list[ClipRef], sort: bool | None) -> Dow
 
 
 async def recent(ctx: Context, req: Cameras) -> dict[str, Any]:
-    """Cloud clips since this command last ran (first run: TIMEDELTA_HOURS back)."""
+    """Cloud clips since this command last ran (first run: TIMEDELTA_HOURS back).
+
+    A camera resuming from its cursor gets every clip Blink changed since then (less
+    OVERLAP), however old its recording; on its first run, only clips recorded in the
+    last TIMEDELTA_HOURS."""
     cameras = _cameras(ctx, req.camera)
     names = [c.name for c in cameras]
     now = datetime.now(UTC)
     since = ctx.archive.recent_since("cloud", names, now)
-    clips = _only(await ctx.account.cloud_clips(since - OVERLAP, strict=False), cameras)
+    resuming = {name for name in names if ctx.archive.cursor("cloud", name) is not None}
+    first_run = now - timedelta(hours=ctx.settings.timedelta_hours)
+    listed = await ctx.account.cloud_clips(since - OVERLAP if resuming else since, strict=False)
+    clips = [
+        clip
+        for clip in _only(listed, cameras)
+        if clip.camera in resuming or clip.recorded_at >= first_run
+    ]
     result = await _archive(ctx, clips, req.sort)
     ctx.archive.advance("cloud", names, now, result)
     return result.to_data(since)

@@ -171,6 +171,11 @@ class MediaArchive:
         starts = [self._db.cursor(source, camera) or first_run for camera in cameras]
         return min(starts, default=first_run)
 
+    def cursor(self, source: str, camera: str) -> datetime | None:
+        """Where the next download-recent of `camera` from `source` resumes; None before
+        its first run."""
+        return self._db.cursor(source, camera)
+
     def advance(
         self,
         source: str,
