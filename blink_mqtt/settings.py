@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     refresh_interval: float = Field(60, gt=0, description="Seconds between polls of Blink")
     auto_download: bool = Field(False, description="Archive new clips after each poll")
     download_concurrency: int = Field(2, ge=1, le=16, description="Parallel clip downloads")
+    download_timeout: float = Field(
+        30, gt=0, description="A clip download fails after this many seconds without data"
+    )
     retention_days: float = Field(
         0, ge=0, description="Delete archived clips older than this (0: keep)"
     )

@@ -95,7 +95,8 @@ class BlinkAccount(AccountBase):
             if usb:
                 await clips.prepare_usb_clip(blink, clip)
             url, headers = blink.urls.base_url + clip.key, dict(blink.auth.header)
-        response = await clips.get_clip(self.session, url, headers, usb)
+        stall = self.settings.download_timeout
+        response = await clips.get_clip(self.session, url, headers, usb, stall)
         try:
             yield clips.HttpClipBody(response)
         finally:

@@ -34,7 +34,6 @@ MANIFEST_WAITS = (1.0, 2.0, 4.0, 8.0)
 UPLOAD_WAITS = (1.0, 2.0, 4.0, 8.0)
 """Pauses while a sync module uploads a clip: at most 15 s in all."""
 CHUNK = 256 * 1024
-CLIP_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=15, sock_read=60)
 
 
 async def cloud_clips(blink: Blink, since: datetime, *, strict: bool = True) -> list[ClipRef]:
@@ -139,17 +138,21 @@ class HttpClipBody:
         try:
             async for chunk in self.response.content.iter_chunked(CHUNK):
                 yield chunk
-        except (aiohttp.ClientError, TimeoutError) as err:
+        except TimeoutError:
+            raise BlinkUnavailable("download interrupted: Blink stopped sending data") from None
+        except aiohttp.ClientError as err:
             raise BlinkUnavailable(f"download interrupted: {type(err).__name__}") from None
 
 
 async def get_clip(
-    session: aiohttp.ClientSession, url: str, headers: dict[str, str], usb: bool
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], usb: bool, stall: float
 ) -> aiohttp.ClientResponse:
-    """GET a clip; USB clips answer 404/409 until uploaded, so those are retried briefly."""
+    """GET a clip; USB clips answer 404/409 until uploaded, so those are retried briefly.
+    Connecting, and then each wait for data, may take `stall` seconds at most."""
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=stall, sock_read=stall)
     for pause in (*(UPLOAD_WAITS if usb else ()), None):
         try:
-            response = await session.get(url, headers=headers, timeout=CLIP_TIMEOUT)
+            response = await session.get(url, headers=headers, timeout=timeout)
         except (aiohttp.ClientError, TimeoutError) as err:
             raise BlinkUnavailable(f"download failed: {type(err).__name__}") from None
         if response.status == 200:
