@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 from blinkpy import api
@@ -197,7 +198,7 @@ class AccountBase:
                 await self._set_up_devices_again(blink)
                 self._listed = listed
             for sync in list(blink.sync.values()):
-                await sync.refresh()
+                await _poll_sync(sync)
             blink.last_refresh = int(time.time())
 
     async def _set_up_devices_again(self, blink: Blink) -> None:
@@ -218,3 +219,16 @@ class AccountBase:
         if self._blink is None:
             return Snapshot()
         return view.snapshot(self._blink, last_clips or {})
+
+
+async def _poll_sync(sync: Any) -> None:
+    """blinkpy's `sync.refresh()` without its USB manifest request, which costs a polled
+    command per module per poll and, for an offline module, backs off for about 45 s
+    while holding the account; sync-download asks for manifests itself."""
+    if not await sync.get_network_info():
+        return
+    await sync.check_new_videos()
+    for name, camera in sync.cameras.items():
+        info = await sync.get_camera_info(camera.camera_id, unique_info=sync.get_unique_info(name))
+        await camera.update(info, force_cache=False)
+    sync.available = True
