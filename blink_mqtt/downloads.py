@@ -57,7 +57,7 @@ def _reporter(ctx: Context) -> tuple[Callable[..., Any], Callable[..., Any]]:
                     "recorded_at": clip.recorded_at.isoformat(),
                     "path": path,
                     "bytes": size,
-                    "source": clip.source.partition(":")[0],
+                    "source": clip.source,
                 },
             )
 
