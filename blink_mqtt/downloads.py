@@ -113,11 +113,16 @@ async def usb(ctx: Context, req: SyncDownload) -> dict[str, Any]:
     """Clips from the USB storage of every (or the named) sync module; one failing module
     is reported in `failed` while the others proceed."""
     cameras = _cameras(ctx, req.camera)
+    modules = _usb_modules(ctx, req.sync_module)
+    if not modules:
+        raise UnknownSyncModule("no sync module of this account has local storage")
+    if req.camera:  # only the modules of the cameras asked for
+        modules = [s for s in modules if any(c.sync_module == s.name for c in cameras)]
     now = datetime.now(UTC)
     clips: list[ClipRef] = []
     starts: dict[str, datetime] = {}
     module_failures: list[dict[str, Any]] = []
-    for sync in _usb_modules(ctx, req.sync_module):
+    for sync in modules:
         source = f"usb:{sync.name}"
         names = [c.name for c in cameras if c.sync_module == sync.name]
         starts[source] = req.since or ctx.archive.recent_since(source, names, now)
@@ -128,8 +133,6 @@ async def usb(ctx: Context, req: SyncDownload) -> dict[str, Any]:
                 {"sync_module": sync.name, "error": {"code": err.code, "message": err.message}}
             )
             starts.pop(source)
-    if not clips and not starts and not module_failures and req.sync_module is None:
-        raise UnknownSyncModule("no sync module of this account has local storage")
     result = await _archive(ctx, clips, req.sort)
     if req.since is None:
         for source in starts:
