@@ -113,11 +113,16 @@ def _size(value: object) -> int | None:
 
 
 async def prepare_usb_clip(blink: Blink, clip: ClipRef) -> None:
-    """Ask the sync module to upload a USB clip to the cloud (a polled command)."""
+    """Ask the sync module to upload a USB clip to the cloud (a polled command, waited
+    for at most COMMAND_TIMEOUT); a refusal fails at once."""
+    await command(_request_upload(blink, clip), f"{clip.camera}: USB upload")
+
+
+async def _request_upload(blink: Blink, clip: ClipRef) -> Any:
     response = await api.http_post(blink, blink.urls.base_url + clip.key)
-    if not isinstance(response, dict):
-        raise BlinkUnavailable(f"{clip.camera}: the sync module refused the upload")
-    await api.wait_for_command(blink, response)
+    if isinstance(response, dict) and "id" in response:
+        await api.wait_for_command(blink, response)
+    return response
 
 
 @dataclass
