@@ -155,3 +155,26 @@ async def test_a_module_without_storage_and_a_manifest_that_never_comes(
     assert "manifest" in never["error"]["message"]
     assert took < BOUND
     assert stuck["data"]["downloaded_clips"] == {}
+
+
+async def test_a_refused_usb_upload_and_a_failed_usb_download_fail_fast_alone(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """Front Door's USB clips at 20, 95 and 180 minutes: the sync module refuses to upload
+    the one at 95 (a JSON error answer), and the download of the one at 180 fails."""
+    async with running_bridge(broker, base_topic, tmp_path) as env:
+        env.sim.add_fault("local_clip_request", "429", count=1, path_contains="/7002")
+        env.sim.add_fault("local_clip_download", "500", count=1, path_contains="/7003")
+        started = time.monotonic()
+        response = await env.request("sync-download", {"since": EVERYTHING, "sort": False})
+        took = time.monotonic() - started
+    data = response["data"]
+    assert usb_counts(data) == {"Front Door": 1, "Backyard": 1}
+    failed = {(f["camera"], f["source"], f["error"]["code"]) for f in data["failed"]}
+    assert failed == {("Front Door", "usb:Home", "blink_unavailable")}
+    messages = sorted(f["error"]["message"] for f in data["failed"])
+    assert len(messages) == 2
+    assert "HTTP 500" in messages[0]
+    assert "refused" in messages[1]
+    assert took < 5, "no waiting for an upload Blink refused"
+    assert_sound(tmp_path, data)
