@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -19,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiomqtt
+
 from blink_mqtt.service import Service
 from blink_mqtt.settings import Settings
 from blink_mqtt.simulator import Scenario, Simulator, serve
+from blink_mqtt.simulator.telemetry import RequestRecord
 from blink_mqtt.topics import Topics
 from tests import secrets_guard
 from tests.broker import Broker, ContainerBroker
@@ -30,6 +35,7 @@ from tests.sim_fixtures import CODE, EMAIL, PASSWORD, scenario
 
 AnyBroker = Broker | ContainerBroker
 READY_TIMEOUT = 20.0
+BARRIER_ID = "barrier-"
 
 
 def bridge_settings(
@@ -91,6 +97,67 @@ class BridgeEnv:
         return await self.probe.wait_for(
             self.topics.bridge_auth, lambda m: m.json()["state"] == state, timeout=timeout
         )
+
+    @property
+    def protocol(self) -> int:
+        return 5 if self.settings.mqtt_protocol == "5" else 3
+
+    async def barrier(self, timeout: float = 20) -> None:
+        """Return once everything the bridge queued before now has reached the probe.
+
+        A `health` answer leaves through the same first-in-first-out outbox as every other
+        message, and the broker keeps the order of one publisher's QoS 1 messages.
+        """
+        rid = f"{BARRIER_ID}{uuid.uuid4().hex[:8]}"
+        mark = self.probe.mark()
+        await self.probe.publish(self.topics.request("health"), json.dumps({"id": rid}))
+        await self.probe.wait_for(
+            self.topics.response("health"),
+            lambda m: m.json().get("id") == rid,
+            after=mark,
+            timeout=timeout,
+        )
+
+    async def exchange(
+        self,
+        command: str,
+        payload: bytes | str | dict[str, Any] = b"",
+        *,
+        rr: bool | None = None,
+        timeout: float = 20,
+    ) -> dict[str, Any]:
+        """One request sent the way a client of the bridge's protocol sends it (`rr`, the
+        default under v5: Response Topic + Correlation Data; otherwise answered on
+        `<base>/response/<command>`). Asserts that exactly one response came back."""
+        if isinstance(payload, dict):
+            payload = json.dumps(payload)
+        if rr if rr is not None else self.protocol == 5:
+            response, message = await self.rr(command, payload, timeout=timeout)
+            await self.barrier()
+            answers = self.probe.on(message.topic)
+        else:
+            topic, mark = self.topics.response(command), self.probe.mark()
+            await self.probe.publish(self.topics.request(command), payload)
+            answer = await self.probe.wait_for(topic, after=mark, timeout=timeout)
+            response = answer.json()
+            await self.barrier()
+            answers = [
+                m for m in self.probe.received[mark:] if m.topic == topic and not is_barrier(m)
+            ]
+        assert len(answers) == 1, f"{len(answers)} responses to one {command!r} request: " + (
+            ", ".join(m.text for m in answers)
+        )
+        return response
+
+    def published(self, topic_filter: str, after: int = 0) -> list[Received]:
+        """What the probe received on topics matching `topic_filter` since `after`."""
+        return [
+            m for m in self.probe.received[after:] if aiomqtt.Topic(m.topic).matches(topic_filter)
+        ]
+
+    def requests_to(self, *endpoints: str, after: int = 0) -> list[RequestRecord]:
+        """The simulator's log entries for these endpoint names (from entry `after` on)."""
+        return [r for r in self.sim.request_log()[after:] if r.endpoint in endpoints]
 
 
 @contextlib.asynccontextmanager
@@ -160,3 +227,70 @@ def spawn_bridge(settings: Settings, workdir: Path) -> subprocess.Popen[bytes]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def is_barrier(message: Received) -> bool:
+    """The answer to a `BridgeEnv.barrier()` request."""
+    try:
+        rid = json.loads(message.payload).get("id")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(rid, str) and rid.startswith(BARRIER_ID)
+
+
+@contextlib.asynccontextmanager
+async def bridge_on(
+    sim: Simulator,
+    sim_url: str,
+    broker: AnyBroker,
+    base_topic: str,
+    workdir: Path,
+    *,
+    protocol: int = 5,
+    auto_2fa: bool = True,
+    wait_state: str | None = "ok",
+    **overrides: Any,
+) -> AsyncIterator[BridgeEnv]:
+    """Like `running_bridge`, against a simulator the caller runs (so that a second bridge,
+    e.g. a restart from saved credentials, talks to the same Blink); `wait_state` is the
+    auth state to wait for (None: don't wait)."""
+    settings = bridge_settings(
+        broker,
+        base_topic,
+        workdir,
+        sim_url,
+        mqtt_protocol="5" if protocol == 5 else "3.1.1",
+        **overrides,
+    )
+    topics = [f"{base_topic}/#", f"{settings.ha_discovery_prefix}/#"]
+    async with Probe(broker.host, broker.port, topics, protocol=protocol) as probe:
+        env = BridgeEnv(sim, sim_url, settings, probe)
+        env.service = Service(settings, auto_2fa_code=CODE if auto_2fa else None)
+        task = asyncio.create_task(env.service.run())
+        try:
+            if wait_state is not None:
+                await env.wait_auth(wait_state)
+            yield env
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def wait_exit(process: subprocess.Popen[bytes], timeout: float) -> int:
+    """The exit status of a spawned bridge, awaited without blocking the event loop (the
+    in-process simulator must keep answering it meanwhile)."""
+    return await asyncio.to_thread(process.wait, timeout)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Kill a spawned bridge a test left running (test clean-up only)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+
+def bridge_log(workdir: Path) -> str:
+    """What a spawned bridge wrote (stdout and stderr)."""
+    path = workdir / "bridge.log"
+    return path.read_text(errors="replace") if path.exists() else ""
