@@ -118,6 +118,13 @@ class BridgeEnv:
             timeout=timeout,
         )
 
+    async def settle(self) -> None:
+        """Return once the state published after login has reached the probe (`bridge/info`
+        lists the cameras once the first snapshot is out), so that later marks only see
+        what a test itself causes."""
+        await self.probe.wait_for(self.topics.bridge_info, lambda m: bool(m.json()["cameras"]))
+        await self.barrier()
+
     async def exchange(
         self,
         command: str,
