@@ -13,6 +13,8 @@ from typing import Any
 from blink_mqtt import dispatch
 from blink_mqtt.account import BlinkAccount
 from blink_mqtt.archive import MediaArchive
+from blink_mqtt.autodownload import COMMAND as AUTO_DOWNLOAD
+from blink_mqtt.autodownload import AutoDownload
 from blink_mqtt.bridge import Inbound, MqttBridge, Outbound
 from blink_mqtt.commands import Context
 from blink_mqtt.errors import BlinkMqttError, Busy
@@ -46,6 +48,7 @@ class Service:
         self._last_refresh: datetime | None = None
         self._poll_lock = asyncio.Lock()
         self._announced = False
+        self._auto = AutoDownload(self._auto_context, self._spawn)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -166,7 +169,12 @@ class Service:
             self._last_refresh = datetime.now(UTC)
             snapshot = self._snapshot()
             self.states.update(snapshot, self.account.image)
+            if self.settings.auto_download:
+                self._auto.after_poll()
             return snapshot
+
+    def _auto_context(self) -> Context:
+        return Context(self.settings, self.account, self.archive, self, command=AUTO_DOWNLOAD)
 
     async def logged_in(self) -> None:
         """After a successful login: publish everything and note the time."""
