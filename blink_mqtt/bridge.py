@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiomqtt
+from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -103,6 +104,10 @@ class MqttBridge:
             identifier=s.mqtt_client_id,
             protocol=aiomqtt.ProtocolVersion.V5 if self.v5 else aiomqtt.ProtocolVersion.V311,
             clean_session=None if self.v5 else False,
+            # paho's default for v5 (clean start on the first connect) applies to every
+            # connect aiomqtt makes, so each reconnect would drop the session and the
+            # requests the broker kept for us
+            clean_start=False if self.v5 else MQTT_CLEAN_START_FIRST_ONLY,
             will=aiomqtt.Will(self.topics.bridge_state, b"offline", qos=1, retain=True),
             properties=properties,
             tls_params=tls,
