@@ -82,6 +82,12 @@ class Probe:
             await self.client.__aexit__(None, None, None)
 
     async def _read(self) -> None:
+        """Record messages until the connection ends (e.g. a test stops the broker: what
+        was received stays readable, and leaving the Probe still works)."""
+        with contextlib.suppress(aiomqtt.MqttError):
+            await self._record()
+
+    async def _record(self) -> None:
         async for message in self.client.messages:
             props = getattr(message, "properties", None)
             correlation = getattr(props, "CorrelationData", None) if props else None
