@@ -68,12 +68,13 @@ def paths(data: dict[str, Any], key: str = "downloaded_clips") -> list[str]:
 
 
 def archive_files(root: Path) -> list[str]:
-    """Every file under `<root>/media` except latest/, as `media/...` paths."""
+    """Every file under `<root>/media` except latest/ and temp files (see `leftovers`),
+    as `media/...` paths."""
     media = root / "media"
     return sorted(
         str(p.relative_to(root))
         for p in media.rglob("*")
-        if p.is_file() and p.relative_to(media).parts[0] != "latest"
+        if p.is_file() and p.relative_to(media).parts[0] != "latest" and p.name[0] != "."
     )
 
 

@@ -48,8 +48,9 @@ def usb_scenario() -> Scenario:
             ]
             clips.append(ClipSpec(age_minutes=70, storage="usb"))
             porch = porch.model_copy(update={"clips": tuple(clips)})
-            net = net.model_copy(update={"sync_module": module, "cameras": (porch,)})
-        networks.append(net)
+            networks.append(net.model_copy(update={"sync_module": module, "cameras": (porch,)}))
+        else:
+            networks.append(net)
     return pinned(base.model_copy(update={"networks": tuple(networks)}))
 
 
