@@ -114,11 +114,7 @@ def changes(old: Snapshot, new: Snapshot) -> Changes:
         syncs=tuple(s for s in new.syncs if old_syncs.get(s.serial) != s),
         removed_cameras=tuple(c for c in old.cameras if c.serial not in new_cams),
         removed_syncs=tuple(s for s in old.syncs if s.serial not in new_syncs),
-        motion=tuple(
-            c
-            for c in changed_cams
-            if c.motion_detected and not getattr(old_cams.get(c.serial), "motion_detected", False)
-        ),
+        motion=tuple(c for c in changed_cams if _new_motion(old_cams.get(c.serial), c)),
         thumbnails=tuple(
             c
             for c in changed_cams
@@ -126,6 +122,14 @@ def changes(old: Snapshot, new: Snapshot) -> Changes:
         ),
         devices_changed=_identities(old) != _identities(new),
     )
+
+
+def _new_motion(old: CameraState | None, new: CameraState) -> bool:
+    """Motion that starts now, or goes on with a newer clip (two polls in a row with new
+    clips are two motion events; `motion_detected` stays true across both)."""
+    if not new.motion_detected:
+        return False
+    return old is None or not old.motion_detected or old.last_record != new.last_record
 
 
 def _identities(snapshot: Snapshot) -> set[tuple[str, ...]]:
