@@ -131,13 +131,24 @@ def camera_state(device: Device, slug: str, last_clip: str | None) -> CameraStat
     )
 
 
+def _sync_online(sync: Any) -> bool:
+    """blinkpy reads a sync module's status only when it sets the module up; the homescreen
+    of every poll has the current one (`sync_modules[].status`, matched by id)."""
+    homescreen = getattr(sync.blink, "homescreen", None)
+    entries = homescreen.get("sync_modules") if isinstance(homescreen, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and sync.sync_id is not None and entry.get("id") == sync.sync_id:
+            return entry.get("status") in ("online", "done")
+    return sync.status in ("online", "done", True)
+
+
 def sync_state(sync: Any, slug: str) -> SyncState:
     return SyncState(
         name=str(sync.name),
         serial=str(sync.serial or sync.network_id),
         network_id=_int(sync.network_id) or 0,
         armed=bool(sync.arm),
-        online=sync.status in ("online", "done", True),
+        online=_sync_online(sync),
         local_storage=bool(sync.local_storage),
         firmware=sync.version,
         slug=slug,
