@@ -33,6 +33,7 @@ async def handle(ctx: Context, command: str, payload: bytes) -> bytes:
         if spec.needs_login:
             ctx.account.require_login()
         data = await spec.handler(ctx, request)
+        response = ok(command, rid, data)  # a value JSON can't hold is a bug too
     except BlinkMqttError as err:
         log.info("Request %s failed: %s: %s", command, err.code, err.message)
         return error(command, rid, err)
@@ -40,4 +41,4 @@ async def handle(ctx: Context, command: str, payload: bytes) -> bytes:
         log.exception("Request %s failed with a bug; the bridge keeps running", command)
         return error(command, rid, BlinkMqttError("internal error; see the bridge's log"))
     log.info("Request %s done", command)
-    return ok(command, rid, data)
+    return response
