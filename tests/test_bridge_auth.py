@@ -215,13 +215,14 @@ async def test_bad_password_is_not_retried(
         assert not env.settings.credentials_file.exists()
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_login_request_after_a_failed_login(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
+    broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
 ) -> None:
     async with simulator() as (sim, url):
         sim.add_fault("oauth_signin", "401", count=1)  # Blink refuses the first sign-in
         async with bridge_on(
-            sim, url, broker, base_topic, tmp_path, wait_state="login_failed"
+            sim, url, broker, base_topic, tmp_path, protocol=protocol, wait_state="login_failed"
         ) as env:
             assert sim.counters()["full_logins"] == 0
             response = await env.exchange("login", {"id": "again"})

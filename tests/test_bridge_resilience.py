@@ -80,12 +80,13 @@ async def test_broker_restart_state_subscriptions_and_a_request_sent_meanwhile(
             assert response["data"]["mqtt"] == "connected"
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_busy_when_too_many_requests_are_in_flight(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
+    broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
 ) -> None:
     extra = 3
     total = service.MAX_IN_FLIGHT + extra
-    async with running_bridge(broker, base_topic, tmp_path) as env:
+    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
         await env.settle()
         # the first snapshot hangs in Blink for 2 s; every other one queues behind it
         # (blinkpy calls are serialised), so all of them are in flight at once
