@@ -69,9 +69,22 @@ async def reload_camera(blink: Blink, device: Device) -> None:
     await cam.update(config, force_cache=False, expire_clips=False)
 
 
+def thumbnail_fetched(cam: Any, url_before: str | None, image_before: bytes | None) -> bool:
+    """Whether an update that moved the camera's thumbnail also fetched its image.
+
+    blinkpy takes the new thumbnail URL even when fetching the image fails (non-200) and
+    keeps the old image: then the old URL is put back, so the old image is not taken for
+    the new one and the next update fetches it again.
+    """
+    if cam.thumbnail == url_before or cam.image_from_cache is not image_before:
+        return True
+    cam.thumbnail = url_before
+    return False
+
+
 async def snap(blink: Blink, device: Device) -> SnapOutcome:
     cam = device.camera
-    before = cam.image_from_cache
+    before, url_before = cam.image_from_cache, cam.thumbnail
     await command(
         api.request_new_image(
             blink, cam.network_id, cam.camera_id, camera_type=cam.camera_type, force=True
@@ -82,6 +95,8 @@ async def snap(blink: Blink, device: Device) -> SnapOutcome:
     image = cam.image_from_cache
     if not image:
         raise BlinkUnavailable(f"{cam.name}: Blink sent no image")
+    if not thumbnail_fetched(cam, url_before, before):
+        raise BlinkUnavailable(f"{cam.name}: the snapshot was taken but Blink sent no image")
     taken_at = thumbnail_time(cam.thumbnail) or datetime.now(UTC)
     return SnapOutcome(bytes(image), taken_at, fresh=image != before)
 

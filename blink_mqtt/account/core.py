@@ -20,7 +20,7 @@ from blinkpy.auth import BlinkTwoFARequiredError, TokenRefreshFailed, Unauthoriz
 from blinkpy.blinkpy import Blink
 
 from blink_mqtt import redact
-from blink_mqtt.account import credentials, login, view
+from blink_mqtt.account import actions, credentials, login, view
 from blink_mqtt.account.session import RequestCounter, open_session
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
 from blink_mqtt.settings import Settings
@@ -197,8 +197,14 @@ class AccountBase:
             if listed != self._listed:
                 await self._set_up_devices_again(blink)
                 self._listed = listed
+            cams = [
+                (d.camera, d.camera.thumbnail, d.camera.image_from_cache)
+                for d in view.devices(blink)
+            ]
             for sync in list(blink.sync.values()):
                 await _poll_sync(sync)
+            for cam, url_before, image_before in cams:
+                actions.thumbnail_fetched(cam, url_before, image_before)  # else retried next poll
             blink.last_refresh = int(time.time())
 
     async def _set_up_devices_again(self, blink: Blink) -> None:
