@@ -152,6 +152,9 @@ BLINK_FAULTS: list[Any] = [
     pytest.param("snap", "Front Door", "snap", "drop", id="snap-drop"),
     pytest.param("snap", "Front Door", "snap", "invalid_json", id="snap-invalid-json"),
     pytest.param("snap", "Front Door", "camera_config", "500", id="snap-reload-500"),
+    # the snapshot was taken but its image could not be fetched: no old image as "new"
+    pytest.param("snap", "Front Door", "thumbnail", "500", id="snap-image-500"),
+    pytest.param("snap", "Porch", "thumbnail", "404", id="snap-doorbell-image-404"),
     pytest.param("snap", "Garage", "homescreen", "500", id="snap-mini-reload-500"),
     pytest.param("arm", "Cabin", "arm", "500", id="arm-500"),
     pytest.param("disarm", "Home", "disarm", "429", id="disarm-429"),

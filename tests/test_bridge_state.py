@@ -139,6 +139,10 @@ async def test_image_topic_follows_a_thumbnail_taken_elsewhere(
             async with session.post(url, headers=headers) as response:
                 assert response.status == 200
 
+        # the first poll cannot fetch the new image: nothing changes until one that can
+        env.sim.add_fault("thumbnail", "500", count=1)
+        mark = await refresh(env)
+        assert state_messages(env, mark) == []
         mark = await refresh(env)
         images = env.published(f"{base_topic}/camera/+/image", after=mark)
         assert [m.topic for m in images] == [image_topic]
