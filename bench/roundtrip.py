@@ -14,6 +14,12 @@ process too), then measures, for `cameras` and `snap`:
   snapshot command with `force=True`, then re-reading the camera's config (homescreen
   first for Minis and doorbells) and its new thumbnail.
 
+The simulator completes commands at once (`command_pending_polls=0`): Blink's own
+command latency is the same on both paths and would only hide what the bridge adds.
+Both MQTT clients and the private mosquitto send with TCP_NODELAY: a broker left at
+mosquitto's default (`set_tcp_nodelay false`) adds ~40 ms (Nagle vs delayed ACK) to a
+request/response round trip whatever the bridge does.
+
 Prints p50 / p99 per operation and path, and the bridge's overhead (difference of the
 medians) and ratio. Target: overhead at most 5 ms at p50. Exit status 1 when missed.
 """
