@@ -165,3 +165,39 @@ async def test_a_request_sent_while_the_process_is_down_is_answered_after_restar
             assert [a.json()["id"] for a in answers if not is_barrier(a)] == ["while-down"]
         finally:
             stop_process(again)
+
+
+async def test_sigterm_while_the_broker_is_down_exits_within_5_s(
+    fresh_broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    async with bridge_process(fresh_broker, base_topic, tmp_path) as (_, process):
+        fresh_broker.stop()
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert await wait_exit(process, EXIT_WITHIN) == 0
+        assert time.monotonic() - started < EXIT_WITHIN
+
+
+async def test_sigterm_while_blink_hangs_in_login_exits_within_5_s(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    async with simulator() as (sim, url):
+        sim.add_fault("oauth_signin", "delay", seconds=30)
+        settings = bridge_settings(broker, base_topic, tmp_path, url)
+        async with Probe(broker.host, broker.port, [f"{base_topic}/#"]) as probe:
+            env = BridgeEnv(sim, url, settings, probe)
+            process = spawn_bridge(settings, tmp_path)
+            try:
+                await env.wait_auth("logging_in", timeout=START_TIMEOUT)
+                await probe.wait_for(env.topics.bridge_state, lambda m: m.payload == b"online")
+                assert await env.exchange("health", rr=False)  # connected and answering
+                mark = probe.mark()
+                started = time.monotonic()
+                process.send_signal(signal.SIGTERM)
+                assert await wait_exit(process, EXIT_WITHIN) == 0
+                assert time.monotonic() - started < EXIT_WITHIN
+                offline = await probe.wait_for(env.topics.bridge_state, after=mark)
+                assert offline.payload == b"offline"
+            finally:
+                stop_process(process)
+        check_log(sim, tmp_path)
