@@ -45,6 +45,7 @@ class Inbound:
     payload: bytes
     response_topic: str | None = None
     correlation: bytes | None = None
+    retain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,7 @@ class MqttBridge:
             payload,
             getattr(props, "ResponseTopic", None) if props else None,
             getattr(props, "CorrelationData", None) if props else None,
+            bool(message.retain),
         )
 
     async def _send(self, client: aiomqtt.Client) -> None:

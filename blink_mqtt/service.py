@@ -113,6 +113,14 @@ class Service:
         if command is None:
             self.states.clear_foreign_discovery(message)
             return
+        if message.retain:  # would run again on every (re)subscription: never a request
+            log.warning(
+                "Ignoring a retained message on %s; publish requests unretained "
+                "(clear it with: mosquitto_pub -r -n -t '%s')",
+                message.topic,
+                message.topic,
+            )
+            return
         if self._in_flight >= MAX_IN_FLIGHT:
             self._respond(
                 message,
