@@ -168,3 +168,34 @@ async def test_overlapping_requests_never_fetch_a_clip_twice(
     assert recent["data"]["downloaded_clips"] == {}
     assert sorted(recent["data"]["skipped"]) == sorted(CAMERAS)
     assert archive_files(tmp_path) == sorted(mine)
+
+
+async def test_camera_names_never_leave_media_dir(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """A camera named like a path escape (`..`, `/`, a control character, 300 bytes) gets
+    its clips inside MEDIA_DIR all the same."""
+    evil = "../../outside/" + "x" * 300 + "\x07"
+    base = with_clips([])
+    home = base.networks[0]
+    renamed = home.cameras[0].model_copy(update={"name": evil})
+    chosen = base.model_copy(
+        update={
+            "networks": (
+                home.model_copy(update={"cameras": (renamed, *home.cameras[1:])}),
+                *base.networks[1:],
+            )
+        }
+    )
+    async with running_bridge(broker, base_topic, tmp_path / "w", chosen=chosen) as env:
+        response = await env.request("download-since", {"since": EVERYTHING, "camera": evil})
+    [saved] = response["data"]["downloaded_clips"].values()
+    assert list(response["data"]["downloaded_clips"]) == [evil]
+    assert len(saved) == 6
+    media = (tmp_path / "w/media").resolve()
+    for path in saved:
+        target = (tmp_path / "w" / path).resolve()
+        assert target.is_relative_to(media)
+        assert is_valid_mp4(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w"]
+    assert not (tmp_path / "outside").exists()
