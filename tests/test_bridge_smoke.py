@@ -36,3 +36,16 @@ async def test_a_retained_request_is_ignored_not_run_on_every_restart(
     finally:
         async with probe(broker.host, broker.port) as writer:
             await writer.publish(f"{base_topic}/request/disarm", b"", retain=True)
+
+
+async def test_last_record_is_known_right_after_login(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """Each camera's newest cloud clip is in its state before any poll sees a new clip."""
+    async with running_bridge(broker, base_topic, tmp_path) as env:
+        world = env.sim.state.world
+        for camera in world.cameras.values():
+            newest = max(c.created_at for c in world.cloud.values() if c.camera_id == camera.id)
+            slug = camera.name.lower().replace(" ", "_")
+            state = await env.probe.wait_for(f"{base_topic}/camera/{slug}/state")
+            assert state.json()["last_record"] == newest.isoformat(), camera.name

@@ -78,7 +78,9 @@ class BlinkAccount(AccountBase):
 
     async def cloud_clips(self, since: datetime, *, strict: bool = True) -> list[ClipRef]:
         async with self.blinkpy("list cloud clips") as blink:
-            return await clips.cloud_clips(blink, since, strict=strict)
+            found = await clips.cloud_clips(blink, since, strict=strict)
+        self.note_clips(found)
+        return found
 
     async def usb_clips(self, sync: SyncState, since: datetime | None) -> list[ClipRef]:
         async with self.blinkpy(f"{sync.name}: list USB clips") as blink:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import string
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +50,13 @@ async def cloud_clips(blink: Blink, since: datetime, *, strict: bool = True) -> 
             break
         found.extend(ref for item in items if (ref := _cloud_ref(item, since if strict else None)))
     return sorted(set(found), key=lambda ref: ref.recorded_at)
+
+
+async def newest_clips(blink: Blink, days: float) -> list[ClipRef]:
+    """One media/changed page (newest first): enough to know each camera's last clip."""
+    response = await api.request_videos(blink, time=time.time() - days * 86400, page=1)
+    items = response.get("media") if isinstance(response, dict) else None
+    return [ref for item in items or [] if (ref := _cloud_ref(item, None))]
 
 
 def _cloud_ref(item: Any, since: datetime | None) -> ClipRef | None:

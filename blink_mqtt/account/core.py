@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -20,8 +20,9 @@ from blinkpy.auth import BlinkTwoFARequiredError, TokenRefreshFailed, Unauthoriz
 from blinkpy.blinkpy import Blink
 
 from blink_mqtt import redact
-from blink_mqtt.account import actions, credentials, login, view
+from blink_mqtt.account import actions, clips, credentials, login, view
 from blink_mqtt.account.session import RequestCounter, open_session
+from blink_mqtt.archive import ClipRef
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AuthStatus, Snapshot
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 AuthListener = Callable[[AuthStatus], Awaitable[None]]
 RETRY_FIRST, RETRY_CAP = 30.0, 900.0
+SEED_DAYS = 30
+"""How far back the login looks for each camera's newest clip (one request)."""
 BLINK_FAILURES = (
     aiohttp.ClientError,
     TimeoutError,
@@ -61,6 +64,7 @@ class AccountBase:
         self._pending: Blink | None = None
         self._lock = asyncio.Lock()
         self._failures = 0
+        self._seen: dict[str, datetime] = {}
         self._retry_at = 0.0
         self._listed: view.Listing = frozenset()
         self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
@@ -113,6 +117,7 @@ class AccountBase:
                 self._blink, self._pending, self._failures = blink, None, 0
                 self._listed = view.listed_devices(blink.homescreen)
                 self._save(blink)
+                await self._seed_clip_times(blink)
                 await self._set("ok", "logged in")
             case login.NeedsCode(blink):
                 self._pending = blink
@@ -124,6 +129,21 @@ class AccountBase:
                 pause = min(RETRY_FIRST * 2 ** (self._failures - 1), RETRY_CAP)
                 self._retry_at = time.monotonic() + pause
                 await self._set("unavailable", f"{message}; retrying in {pause:.0f} s")
+
+    async def _seed_clip_times(self, blink: Blink) -> None:
+        """Each camera's newest clip time, so `last_record` is known before a poll sees a
+        new clip (blinkpy only reports clips recorded since its previous poll)."""
+        try:
+            self.note_clips(await clips.newest_clips(blink, SEED_DAYS))
+        except BLINK_FAILURES as err:
+            log.info("Could not read the newest clips: %s", type(err).__name__)
+
+    def note_clips(self, found: Iterable[ClipRef]) -> None:
+        """Remember the newest clip time per camera from any listing."""
+        for clip in found:
+            known = self._seen.get(clip.camera)
+            if known is None or clip.recorded_at > known:
+                self._seen[clip.camera] = clip.recorded_at
 
     async def ensure(self) -> None:
         """Called before each poll: retry a login that failed for want of Blink, after back-off."""
@@ -224,7 +244,7 @@ class AccountBase:
     def snapshot(self, last_clips: dict[str, str | None] | None = None) -> Snapshot:
         if self._blink is None:
             return Snapshot()
-        return view.snapshot(self._blink, last_clips or {})
+        return view.snapshot(self._blink, last_clips or {}, self._seen)
 
 
 async def _poll_sync(sync: Any) -> None:

@@ -102,7 +102,13 @@ def serial_of(device: Device) -> str:
     return str(cam.serial or f"{cam.network_id}-{cam.camera_id}")
 
 
-def camera_state(device: Device, slug: str, last_clip: str | None) -> CameraState:
+def _newest(*times: datetime | None) -> datetime | None:
+    return max((t for t in times if t is not None), default=None)
+
+
+def camera_state(
+    device: Device, slug: str, last_clip: str | None, seen: datetime | None = None
+) -> CameraState:
     cam, sync = device.camera, device.sync
     standalone = device.standalone
     armed = cam.motion_enabled if standalone else sync.arm
@@ -121,7 +127,7 @@ def camera_state(device: Device, slug: str, last_clip: str | None) -> CameraStat
         battery_voltage=_int(cam.battery_voltage),
         temperature_c=_float(cam.temperature_c),
         wifi_strength=_int(cam.wifi_strength),
-        last_record=parse_time(cam.last_record),
+        last_record=_newest(parse_time(cam.last_record), seen),
         thumbnail_at=thumbnail_time(cam.thumbnail),
         last_clip=last_clip,
         slug=slug,
@@ -155,15 +161,25 @@ def sync_state(sync: Any, slug: str) -> SyncState:
     )
 
 
-def snapshot(blink: Blink, last_clips: dict[str, str | None]) -> Snapshot:
-    """Everything blinkpy currently knows, as frozen state; `last_clips` maps camera name."""
+def snapshot(
+    blink: Blink, last_clips: dict[str, str | None], seen: dict[str, datetime] | None = None
+) -> Snapshot:
+    """Everything blinkpy currently knows, as frozen state. `last_clips` (archived paths)
+    and `seen` (newest clip times the account listed itself) map camera names."""
+    seen = seen or {}
     cams = devices(blink)
     syncs = [s for s in blink.sync.values() if not is_standalone(s)]
     camera_slugs = assign_slugs((d.camera.name, serial_of(d)) for d in cams)
     sync_slugs = assign_slugs((s.name, str(s.serial or s.network_id)) for s in syncs)
     return Snapshot(
         cameras=tuple(
-            camera_state(d, camera_slugs[serial_of(d)], last_clips.get(d.camera.name)) for d in cams
+            camera_state(
+                d,
+                camera_slugs[serial_of(d)],
+                last_clips.get(d.camera.name),
+                seen.get(d.camera.name),
+            )
+            for d in cams
         ),
         syncs=tuple(sync_state(s, sync_slugs[str(s.serial or s.network_id)]) for s in syncs),
         taken_at=datetime.now(UTC),
