@@ -144,8 +144,17 @@ async def test_a_module_without_storage_and_a_manifest_that_never_comes(
         named = await env.request("sync-download", {"sync_module": ["Cabin", "Home"]})
         env.sim.set_options(manifest_not_ready_polls=1000)
         started = time.monotonic()
-        stuck = await env.request("sync-download", "", timeout=TIMEOUT)
+        mark = env.probe.mark()
+        await env.probe.publish(env.topics.request("sync-download"), b"")
+        # while the bridge waits for the manifest, other Blink calls still go through
+        snap = await env.request("snap", "Front Door", timeout=TIMEOUT)
+        waiting = await env.probe.wait_for(
+            env.topics.response("sync-download"), after=mark, timeout=TIMEOUT
+        )
         took = time.monotonic() - started
+        stuck = waiting.json()
+    assert snap["status"] == "ok"
+    assert env.probe.on(env.topics.response("snap"))[0].index < waiting.index
     [no_storage] = named["data"]["failed"]
     assert no_storage["sync_module"] == "Cabin"
     assert "local storage" in no_storage["error"]["message"]

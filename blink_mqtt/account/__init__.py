@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -11,7 +12,7 @@ from blink_mqtt.account import actions, clips, view
 from blink_mqtt.account.actions import SnapOutcome
 from blink_mqtt.account.core import AccountBase, AuthListener
 from blink_mqtt.archive import ClipRef
-from blink_mqtt.errors import BlinkMqttError, UnknownCamera, UnknownSyncModule
+from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, UnknownCamera, UnknownSyncModule
 from blink_mqtt.state import CameraState, SyncState
 
 __all__ = ["AuthListener", "BlinkAccount", "SnapOutcome"]
@@ -83,8 +84,20 @@ class BlinkAccount(AccountBase):
         return found
 
     async def usb_clips(self, sync: SyncState, since: datetime | None) -> list[ClipRef]:
-        async with self.blinkpy(f"{sync.name}: list USB clips") as blink:
-            return await clips.usb_clips(blink, self._sync(blink, sync), since)
+        """One manifest request, then bounded waits for it that let other calls through."""
+        what = f"{sync.name}: list USB clips"
+        async with self.blinkpy(what) as blink:
+            module = self._sync(blink, sync)
+            request_id = await clips.request_manifest(blink, module)
+        for pause in (*clips.MANIFEST_WAITS, None):
+            async with self.blinkpy(what) as blink:
+                manifest = await clips.fetch_manifest(blink, module, request_id)
+                if manifest is not None:
+                    return clips.manifest_clips(blink, module, manifest, since)
+            if pause is None:
+                break
+            await asyncio.sleep(pause)
+        raise BlinkUnavailable(f"{sync.name}: the USB manifest was not ready in time")
 
     @asynccontextmanager
     async def open_clip(self, clip: ClipRef) -> AsyncIterator[clips.HttpClipBody]:

@@ -68,8 +68,8 @@ def _cloud_ref(item: Any, since: datetime | None) -> ClipRef | None:
     return ClipRef(str(item["device_name"]), recorded, "cloud", str(item["media"]))
 
 
-async def usb_clips(blink: Blink, sync: Any, since: datetime | None) -> list[ClipRef]:
-    """Clips on one sync module's USB storage: one manifest request, bounded waits."""
+async def request_manifest(blink: Blink, sync: Any) -> object:
+    """Ask one sync module for a manifest of its USB storage; the request's id."""
     if not sync.local_storage:
         raise BlinkUnavailable(f"{sync.name}: local storage is not active")
     if sync.status != "online":
@@ -78,7 +78,25 @@ async def usb_clips(blink: Blink, sync: Any, since: datetime | None) -> list[Cli
         api.request_local_storage_manifest(blink, sync.network_id, sync.sync_id),
         f"{sync.name}: manifest request",
     )
-    manifest = await _manifest(blink, sync, request.get("id"))
+    if request.get("id") is None:
+        raise BlinkUnavailable(f"{sync.name}: Blink did not accept the manifest request")
+    return request["id"]
+
+
+async def fetch_manifest(blink: Blink, sync: Any, request_id: object) -> dict[str, Any] | None:
+    """The manifest once the sync module has built it, else None (ask again later)."""
+    manifest = await api.get_local_storage_manifest(
+        blink, sync.network_id, sync.sync_id, request_id
+    )
+    if isinstance(manifest, dict) and "clips" in manifest and "manifest_id" in manifest:
+        return manifest
+    return None
+
+
+def manifest_clips(
+    blink: Blink, sync: Any, manifest: dict[str, Any], since: datetime | None
+) -> list[ClipRef]:
+    """The manifest's clips of known cameras recorded since `since`, oldest first."""
     names = {re.sub(r"\W+", "", cam.name): cam.name for cam in sync.cameras.values()}
     template = string.Template(local_storage_clip_url_template())
     refs = []
@@ -96,21 +114,6 @@ async def usb_clips(blink: Blink, sync: Any, since: datetime | None) -> list[Cli
         )
         refs.append(ClipRef(camera, recorded, f"usb:{sync.name}", path, _size(item.get("size"))))
     return sorted(refs, key=lambda ref: ref.recorded_at)
-
-
-async def _manifest(blink: Blink, sync: Any, request_id: object) -> dict[str, Any]:
-    if request_id is None:
-        raise BlinkUnavailable(f"{sync.name}: Blink did not accept the manifest request")
-    for pause in (*MANIFEST_WAITS, None):
-        manifest = await api.get_local_storage_manifest(
-            blink, sync.network_id, sync.sync_id, request_id
-        )
-        if isinstance(manifest, dict) and "clips" in manifest and "manifest_id" in manifest:
-            return manifest
-        if pause is None:
-            break
-        await asyncio.sleep(pause)
-    raise BlinkUnavailable(f"{sync.name}: the USB manifest was not ready in time")
 
 
 def _size(value: object) -> int | None:
