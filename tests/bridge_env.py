@@ -187,9 +187,11 @@ async def running_bridge(
     protocol: int = 5,
     auto_2fa: bool = True,
     wait_ready: bool = True,
+    probe_args: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> AsyncIterator[BridgeEnv]:
-    """The Service in this event loop against a fresh simulator; logged in when it yields."""
+    """The Service in this event loop against a fresh simulator; logged in when it yields.
+    `probe_args` go to the test's own MQTT client (credentials, TLS)."""
     async with simulator(chosen) as (sim, url):
         settings = bridge_settings(
             broker,
@@ -200,7 +202,9 @@ async def running_bridge(
             **overrides,
         )
         topics = [f"{base_topic}/#", f"{settings.ha_discovery_prefix}/#"]
-        async with Probe(broker.host, broker.port, topics, protocol=protocol) as probe:
+        async with Probe(
+            broker.host, broker.port, topics, protocol=protocol, **(probe_args or {})
+        ) as probe:
             env = BridgeEnv(sim, url, settings, probe)
             env.service = Service(settings, auto_2fa_code=CODE if auto_2fa else None)
             task = asyncio.create_task(env.service.run())

@@ -51,13 +51,22 @@ class Broker:
 
     host = "127.0.0.1"
 
-    def __init__(self, workdir: Path, extra_config: str = "") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        extra_config: str = "",
+        *,
+        listener_config: str = "",
+        anonymous: bool = True,
+    ) -> None:
         binary = mosquitto_binary()
         if binary is None:
             raise BrokerUnavailable("no mosquitto binary")
         self.binary = binary
         self.workdir = workdir
         self.extra_config = extra_config
+        self.listener_config = listener_config
+        self.anonymous = anonymous
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "mosquitto.log"
@@ -71,7 +80,8 @@ class Broker:
         config = self.workdir / "mosquitto.conf"
         config.write_text(
             f"listener {self.port} {self.host}\n"
-            "allow_anonymous true\n"
+            + self.listener_config
+            + f"allow_anonymous {'true' if self.anonymous else 'false'}\n"
             # As root, mosquitto would drop to user `mosquitto`, who cannot write workdir.
             + ("user root\n" if os.geteuid() == 0 else "")
             + "persistence true\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -11,8 +12,11 @@ from pathlib import Path
 from blinkpy.auth import Auth, BlinkTwoFARequiredError
 from blinkpy.blinkpy import Blink
 
+from blink_mqtt.service import Service
 from blink_mqtt.simulator import routed_session
+from tests.bridge_env import AnyBroker, bridge_settings, simulator
 from tests.broker import free_port
+from tests.probe import Probe
 from tests.sim_fixtures import CODE, EMAIL, PASSWORD
 
 
@@ -132,3 +136,53 @@ async def test_simulator_subcommand_serves_unmodified_blinkpy() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_interactive_login_saves_credentials_then_run_needs_no_2fa(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """`blink-mqtt login` asks for the code (a wrong one first), saves 0600 credentials
+    without the password; the bridge then starts from them with no new login."""
+    async with simulator() as (sim, url):
+        env = {
+            "BLINK_USERNAME": EMAIL,
+            "BLINK_PASSWORD": PASSWORD,
+            "BLINK_SIMULATOR_URL": url,
+            "DATA_DIR": str(tmp_path / "data"),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "blink_mqtt",
+            "login",
+            cwd=tmp_path,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith(("BLINK_", "MQTT_"))},
+                **env,
+            },
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(b"000000\n" + CODE.encode() + b"\n"), 60)
+        assert proc.returncode == 0, err.decode()
+        assert "rejected the 2FA code" in err.decode()
+        saved = tmp_path / "data" / "credentials.json"
+        assert saved.stat().st_mode & 0o777 == 0o600
+        assert PASSWORD not in saved.read_text()
+        assert str(saved) in out.decode()
+        logins = sim.counters()["full_logins"]
+        assert logins == 1
+        settings = bridge_settings(broker, base_topic, tmp_path, url, data_dir=tmp_path / "data")
+        async with Probe(broker.host, broker.port, [f"{base_topic}/#"]) as probe:
+            task = asyncio.create_task(Service(settings).run())
+            try:
+                await probe.wait_for(
+                    f"{base_topic}/bridge/auth", lambda m: m.json()["state"] == "ok"
+                )
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        assert sim.counters()["full_logins"] == logins
+        assert sim.counters()["twofa_ok"] == 1
