@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -290,3 +291,20 @@ _PLATFORM_CHECKS = {
     "camera": _camera,
     "event": _event,
 }
+
+
+def is_number(text: str) -> bool:
+    """A state HA's numeric sensors accept."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_aware_time(text: str) -> bool:
+    """A state HA's timestamp sensors accept: ISO 8601 with an offset."""
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False

@@ -13,14 +13,13 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import jinja2.sandbox
 
 from blink_mqtt.simulator import Simulator
 from tests.bridge_env import BridgeEnv
-from tests.ha_rules import components, rule
+from tests.ha_rules import components, is_aware_time, is_number, rule
 from tests.probe import Probe, Received
 
 _ENV = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
@@ -162,25 +161,10 @@ def is_valid_state(comp: dict[str, Any], state: str) -> bool:
         "switch": lambda: state in (comp.get("state_on", "ON"), comp.get("state_off", "OFF")),
         "alarm_control_panel": lambda: state in rule("alarm_states"),
         "sensor/enum": lambda: state in comp["options"],
-        "sensor/timestamp": lambda: _is_aware_time(state),
-        "sensor/": lambda: _is_number(state),
+        "sensor/timestamp": lambda: is_aware_time(state),
+        "sensor/": lambda: is_number(state),
     }
     return accepted[platform]()
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_aware_time(text: str) -> bool:
-    try:
-        return datetime.fromisoformat(text).tzinfo is not None
-    except ValueError:
-        return False
 
 
 def stateful(configs: Iterable[DeviceConfig]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -20,26 +20,10 @@ import pytest
 from blink_mqtt.mediafile import is_valid_jpeg
 from tests.bridge_env import AnyBroker, BridgeEnv, running_bridge
 from tests.probe import Probe, Received
+from tests.test_contract_pure import DOCUMENTED_CAMERA_FIELDS
 
 PROTOCOLS = [pytest.param(5, id="v5"), pytest.param(3, id="v311")]
 CAMERAS = ["Front Door", "Backyard", "Garage", "Porch", "Kitchen"]
-CAMERA_FIELDS = {
-    "name",
-    "serial",
-    "camera_id",
-    "sync_module",
-    "type",
-    "armed",
-    "motion_enabled",
-    "motion_detected",
-    "battery",
-    "battery_voltage",
-    "temperature_c",
-    "wifi_strength",
-    "last_record",
-    "thumbnail_at",
-    "last_clip",
-}
 SYNC_FIELDS = {"name", "network_id", "armed", "online", "local_storage"}
 
 
@@ -78,7 +62,7 @@ async def test_cameras_lists_every_camera_and_sync_module(
         data = ok_data(await env.exchange(command), command)
         assert sorted(c["name"] for c in data["cameras"]) == sorted(CAMERAS)
         for camera in data["cameras"]:
-            assert camera.keys() >= CAMERA_FIELDS, camera
+            assert camera.keys() >= DOCUMENTED_CAMERA_FIELDS, camera
         front = next(c for c in data["cameras"] if c["name"] == "Front Door")
         assert front["serial"] == "G8T1-4001-FRNT"
         assert front["camera_id"] == 4001

@@ -28,7 +28,14 @@ from blink_mqtt.discovery import (
 from blink_mqtt.state import CameraState, Snapshot, SyncState
 from blink_mqtt.topics import Topics
 from tests import ha_rules
-from tests.ha_rules import component_errors, components, message_errors, rule
+from tests.ha_rules import (
+    component_errors,
+    components,
+    is_aware_time,
+    is_number,
+    message_errors,
+    rule,
+)
 
 Render = Callable[[str, dict[str, Any]], str]
 
@@ -386,21 +393,6 @@ def test_template_fields_exist_in_the_state_payloads() -> None:
     assert checked > 0
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_aware_time(text: str) -> bool:
-    try:
-        return datetime.fromisoformat(text).tzinfo is not None
-    except ValueError:
-        return False
-
-
 def _valid_state(comp: dict[str, Any], state: str) -> bool:
     """Whether HA would take `state` (a rendered value_template) for this entity."""
     none = rule("payload_none")
@@ -426,8 +418,8 @@ def _valid_state(comp: dict[str, Any], state: str) -> bool:
         ("switch", ""): lambda: state in (comp.get("state_on"), comp.get("state_off")),
         ("alarm_control_panel", ""): lambda: state in rule("alarm_states"),
         ("sensor", "enum"): lambda: state in comp["options"],
-        ("sensor", "timestamp"): lambda: _is_aware_time(state),
-        ("sensor", "numeric"): lambda: _is_number(state),
+        ("sensor", "timestamp"): lambda: is_aware_time(state),
+        ("sensor", "numeric"): lambda: is_number(state),
     }
     return accepted[platform, sensor_kind if platform == "sensor" else ""]()
 
