@@ -46,6 +46,8 @@ class StatePublisher:
         """Publish the difference between the last published snapshot and `new`
         (`everything`: all of it, discovery included)."""
         diff = changes(Snapshot() if everything else self.published, new)
+        # events are news: only against what was published, never replayed by `everything`
+        motion = changes(self.published, new).motion if everything else diff.motion
         if diff.devices_changed or everything:  # configs first: HA then takes the states
             self.info(new)
             self._discovery(self.published, new)
@@ -57,7 +59,7 @@ class StatePublisher:
             image = image_of(camera.serial)
             if image:
                 self.image(camera, image)
-        for camera in diff.motion:
+        for camera in motion:
             self.event(
                 camera,
                 {"event_type": "motion", "camera": camera.name, "recorded_at": camera.last_record},

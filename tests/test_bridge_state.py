@@ -167,3 +167,20 @@ def test_changes_counts_each_newer_clip_as_motion() -> None:
     ]
     assert [len(m) for m in motion] == [1, 1, 0, 0]
     assert len(changes(Snapshot(), Snapshot((moving,))).motion) == 1
+
+
+async def test_ha_birth_resends_states_but_replays_no_motion_event(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    async with running_bridge(broker, base_topic, tmp_path) as env:
+        await quiet(env)
+        await new_clip(env, "Front Door")
+        await refresh(env)  # Front Door now shows motion (one event, tested above)
+        mark = env.probe.mark()
+        await env.probe.publish(f"{env.settings.ha_discovery_prefix}/status", "online")
+        state = await env.probe.wait_for(
+            f"{base_topic}/camera/front_door/state", after=mark, timeout=10
+        )
+        assert state.json()["motion_detected"] is True
+        await env.exchange("health")  # everything the re-publish queued is out
+        assert env.published(f"{base_topic}/camera/+/event", after=mark) == []
