@@ -90,7 +90,10 @@ class Service:
 
     async def _after_login_attempt(self) -> None:
         if self.account.status.state == "2fa_required" and self._auto_2fa_code:
-            await self.account.submit_2fa(self._auto_2fa_code)
+            try:
+                await self.account.submit_2fa(self._auto_2fa_code)
+            except BlinkMqttError as err:  # the poller must outlive a failed demo login
+                log.warning("Automatic 2FA failed: %s", err.message)
         if self.account.status.state == "ok":
             await self.logged_in()
 
