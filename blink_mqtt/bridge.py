@@ -14,6 +14,7 @@ import contextlib
 import logging
 import socket
 import ssl
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +30,11 @@ from blink_mqtt.topics import Topics
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST, BACKOFF_CAP = 1.0, 30.0
+STABLE_AFTER = 30.0
+"""Seconds a connection must last before the back-off starts again from its first step."""
+TAKEN_OVER_FIRST, TAKEN_OVER_CAP = 60.0, 900.0
+"""Back-off after another client took our session over (v5 reason code 142)."""
+SESSION_TAKEN_OVER = 142
 SESSION_EXPIRY = 600
 """Seconds the broker keeps our session (and queued requests) after a disconnect (v5)."""
 MAX_QUEUED = 10_000
@@ -78,7 +84,6 @@ class MqttBridge:
         self._wakeup = asyncio.Event()
         self._client = self._make_client()
         self.connected = False
-        self._connected_event = asyncio.Event()
         self._stopping = False
 
     @property
@@ -130,61 +135,96 @@ class MqttBridge:
         self._queue.append(message)
         self._wakeup.set()
 
-    async def wait_connected(self) -> None:
-        await self._connected_event.wait()
-
     async def run(self) -> None:
-        """Stay connected until cancelled."""
-        backoff = BACKOFF_FIRST
+        """Stay connected until cancelled (or until `stop`). Returns only after `stop`."""
+        backoff, taken_over = BACKOFF_FIRST, TAKEN_OVER_FIRST
         while True:
+            connected_at, pause = None, backoff
             try:
                 async with self._client as client:
-                    backoff = BACKOFF_FIRST
+                    connected_at = time.monotonic()
                     await self._session(client)
             except aiomqtt.MqttError as err:
                 self._set_connected(False)
                 if self._stopping:
                     return
-                log.warning(
-                    "MQTT connection to %s:%s lost or refused: %s; retrying in %.0f s",
-                    self.settings.mqtt_host,
-                    self.settings.mqtt_port,
-                    err,
-                    backoff,
-                )
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, BACKOFF_CAP)
+                if connected_at is not None and time.monotonic() - connected_at > STABLE_AFTER:
+                    backoff, taken_over = BACKOFF_FIRST, TAKEN_OVER_FIRST
+                if _reason(err) == SESSION_TAKEN_OVER:
+                    pause, taken_over = taken_over, min(taken_over * 2, TAKEN_OVER_CAP)
+                    self._log_taken_over(pause)
+                else:
+                    pause, backoff = backoff, min(backoff * 2, BACKOFF_CAP)
+                    log.warning(
+                        "MQTT connection to %s:%s lost or refused: %s; retrying in %.0f s",
+                        self.settings.mqtt_host,
+                        self.settings.mqtt_port,
+                        err,
+                        pause,
+                    )
+            if self._stopping:
+                return
+            await asyncio.sleep(pause)
+
+    def _log_taken_over(self, pause: float) -> None:
+        log.error(
+            "Another MQTT client connected with this bridge's client id %r and took over its "
+            "session (reason code 142). Two bridges must not share MQTT_CLIENT_ID: give each "
+            "its own (and its own MQTT_BASE_TOPIC). Reconnecting in %.0f s",
+            self.settings.mqtt_client_id,
+            pause,
+        )
 
     async def _session(self, client: aiomqtt.Client) -> None:
         log.info("Connected to MQTT broker %s:%s", self.settings.mqtt_host, self.settings.mqtt_port)
-        await client.publish(self.topics.bridge_state, b"online", qos=1, retain=True)
-        for topic in self._subscriptions:
-            await client.subscribe(topic, qos=1)
-        self._requeue_retained()
-        self._set_connected(True)
-        await self._on_connect()
+        try:
+            for topic in self._subscriptions:
+                await client.subscribe(topic, qos=1)
+            await self._send_retained(client)  # e.g. auth `logging_in` before `online`
+            await client.publish(self.topics.bridge_state, b"online", qos=1, retain=True)
+            self._set_connected(True)
+            await self._guarded("the connect handler", self._on_connect())
+            await self._listen(client)
+        except (aiomqtt.MqttError, asyncio.CancelledError):
+            raise
+        except BaseException:  # a bug: say `offline` (a clean disconnect sends no will)
+            with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+                async with asyncio.timeout(STOP_TIMEOUT):
+                    await client.publish(self.topics.bridge_state, b"offline", qos=1, retain=True)
+            raise
+        finally:
+            self._set_connected(False)
+
+    async def _listen(self, client: aiomqtt.Client) -> None:
         sender = asyncio.create_task(self._send(client))
         try:
             async for message in client.messages:
-                self._on_message(self._inbound(message))
+                try:
+                    self._on_message(self._inbound(message))
+                except Exception:  # one message's bug must not end the connection
+                    log.exception(
+                        "Handling a message on %s failed; the bridge carries on", message.topic
+                    )
         finally:
-            self._set_connected(False)
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
 
+    async def _guarded(self, what: str, step: Awaitable[None]) -> None:
+        try:
+            await step
+        except Exception:
+            log.exception("%s failed; the bridge carries on", what.capitalize())
+
     def _set_connected(self, connected: bool) -> None:
         self.connected = connected
-        if connected:
-            self._connected_event.set()
-        else:
-            self._connected_event.clear()
 
-    def _requeue_retained(self) -> None:
-        """After a (re)connect: every retained topic once, newest payload, then the rest."""
-        others = [m for m in self._queue if not m.retain]
-        self._queue = deque([*self._retained.values(), *others])
-        self._wakeup.set()
+    async def _send_retained(self, client: aiomqtt.Client) -> None:
+        """After a (re)connect: every retained topic once, newest payload, before anything
+        else; the outbox keeps the rest."""
+        self._queue = deque(m for m in self._queue if not m.retain)
+        for message in list(self._retained.values()):
+            await self._publish(client, message)
 
     def _inbound(self, message: aiomqtt.Message) -> Inbound:
         props = message.properties
@@ -210,20 +250,29 @@ class MqttBridge:
                 ):
                     continue  # a newer payload for this retained topic is queued
                 try:
-                    await client.publish(
-                        message.topic,
-                        message.payload,
-                        qos=message.qos,
-                        retain=message.retain,
-                        properties=self._properties(message),
-                    )
+                    await self._publish(client, message)
                 except aiomqtt.MqttCodeError as err:
                     if err.rc in NOT_CONNECTED:
                         self._queue.appendleft(message)
                         return
                     log.error("Cannot publish to %s: %s", message.topic, err)
+                except Exception:  # e.g. a PUBACK timeout: the sender must go on
+                    log.exception("Publishing to %s failed; message dropped", message.topic)
             self._wakeup.clear()
             await self._wakeup.wait()
+
+    async def _publish(self, client: aiomqtt.Client, message: Outbound) -> None:
+        """Publish one message; one the client refuses (a bad topic) is logged and dropped."""
+        try:
+            await client.publish(
+                message.topic,
+                message.payload,
+                qos=message.qos,
+                retain=message.retain,
+                properties=self._properties(message),
+            )
+        except (ValueError, TypeError) as err:
+            log.error("Cannot publish to %r: %s; message dropped", message.topic[:200], err)
 
     def _properties(self, message: Outbound) -> Properties | None:
         if not (self.v5 and message.correlation):
@@ -240,12 +289,16 @@ class MqttBridge:
         with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
             async with asyncio.timeout(STOP_TIMEOUT):
                 while self._queue:
-                    message = self._queue.popleft()
-                    await self._client.publish(
-                        message.topic,
-                        message.payload,
-                        qos=message.qos,
-                        retain=message.retain,
-                        properties=self._properties(message),
-                    )
+                    await self._publish(self._client, self._queue.popleft())
                 await self._client.publish(self.topics.bridge_state, b"offline", qos=1, retain=True)
+
+
+def _reason(err: BaseException) -> int | None:
+    """The MQTT reason code behind a connection error, if the broker sent one."""
+    seen: BaseException | None = err
+    while seen is not None:
+        rc = getattr(seen, "rc", None)
+        if rc is not None:
+            return int(getattr(rc, "value", rc))
+        seen = seen.__cause__ or seen.__context__
+    return None

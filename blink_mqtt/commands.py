@@ -17,6 +17,7 @@ from blink_mqtt.messages import (
     DownloadSince,
     Empty,
     MotionDetection,
+    NamedSyncModules,
     Request,
     SyncDownload,
     TwoFactorCode,
@@ -99,26 +100,26 @@ async def snap(ctx: Context, req: CameraArg) -> dict[str, Any]:
     }
 
 
-def _syncs(ctx: Context, refs: list[str] | None) -> list[SyncState]:
-    if refs:
-        return [ctx.account.sync_module(ref) for ref in refs]
-    return list(ctx.account.snapshot().syncs)
+def _syncs(ctx: Context, req: NamedSyncModules) -> list[SyncState]:
+    if req.every_sync_module:
+        return list(ctx.account.snapshot().syncs)
+    return [ctx.account.sync_module(ref) for ref in req.sync_module]
 
 
-async def _arm(ctx: Context, refs: list[str] | None, armed: bool) -> dict[str, Any]:
+async def _arm(ctx: Context, req: NamedSyncModules, armed: bool) -> dict[str, Any]:
     result = {}
-    for sync in _syncs(ctx, refs):
+    for sync in _syncs(ctx, req):
         result[sync.name] = await ctx.account.set_armed(sync, armed)
     ctx.hub.publish_state()
     return {"sync_modules": result}
 
 
 async def arm(ctx: Context, req: Arm) -> dict[str, Any]:
-    return await _arm(ctx, req.sync_module, req.armed)
+    return await _arm(ctx, req, req.armed)
 
 
 async def disarm(ctx: Context, req: Disarm) -> dict[str, Any]:
-    return await _arm(ctx, req.sync_module, False)
+    return await _arm(ctx, req, False)
 
 
 async def motion_detection(ctx: Context, req: MotionDetection) -> dict[str, Any]:

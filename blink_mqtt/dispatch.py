@@ -3,31 +3,45 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from blink_mqtt.commands import COMMANDS, Context
 from blink_mqtt.errors import BlinkMqttError, UnknownCommand
-from blink_mqtt.messages import decode, error, ok, request_id
+from blink_mqtt.messages import RawRequest, decode, error, ok
 
 log = logging.getLogger(__name__)
+MAX_COMMAND_IN_MESSAGE = 64
 
 
-def refuse(command: str, payload: bytes, err: BlinkMqttError) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A response envelope and its outcome: `ok` or the error code."""
+
+    payload: bytes
+    code: str
+
+
+def refuse(command: str, raw: RawRequest, err: BlinkMqttError) -> Answer:
     """An error response that still echoes the request's id when it has one."""
-    return error(command, request_id(payload), err)
+    return Answer(error(command, raw.id, err), err.code)
 
 
-async def handle(ctx: Context, command: str, payload: bytes) -> bytes:
+def unknown(command: str) -> UnknownCommand:
+    known = ", ".join(sorted(COMMANDS))
+    if not command:
+        return UnknownCommand(f"No command in the topic; known: {known}")
+    shown = command[:MAX_COMMAND_IN_MESSAGE]
+    return UnknownCommand(f"Unknown command {shown!r}; known: {known}")
+
+
+async def handle(ctx: Context, command: str, raw: RawRequest) -> Answer:
     """Never raises (except cancellation): every failure is an error envelope."""
     spec = COMMANDS.get(command)
     if spec is None:
-        known = ", ".join(sorted(COMMANDS))
-        return refuse(
-            command, payload, UnknownCommand(f"Unknown command {command!r}; known: {known}")
-        )
-    rid = request_id(payload)
+        return refuse(command, raw, unknown(command))
+    rid = raw.id
     try:
-        request = decode(spec.model, payload)
+        request = decode(spec.model, raw)
         rid = request.id
         ctx = replace(ctx, request_id=rid, command=command)
         if spec.needs_login:
@@ -36,9 +50,10 @@ async def handle(ctx: Context, command: str, payload: bytes) -> bytes:
         response = ok(command, rid, data)  # a value JSON can't hold is a bug too
     except BlinkMqttError as err:
         log.info("Request %s failed: %s: %s", command, err.code, err.message)
-        return error(command, rid, err)
+        return Answer(error(command, rid, err), err.code)
     except Exception:
         log.exception("Request %s failed with a bug; the bridge keeps running", command)
-        return error(command, rid, BlinkMqttError("internal error; see the bridge's log"))
+        bug = BlinkMqttError("internal error; see the bridge's log")
+        return Answer(error(command, rid, bug), bug.code)
     log.info("Request %s done", command)
-    return response
+    return Answer(response, "ok")

@@ -38,6 +38,9 @@ async def serve_until_signal(service: Service) -> int:
     except StorageError as err:
         print(f"blink-mqtt: {err.message}", file=sys.stderr)
         return 1
+    except Exception:  # a long-lived task died: exit non-zero so a supervisor restarts us
+        log.critical("The bridge stopped because of a bug; exiting with status 1", exc_info=True)
+        return 1
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)

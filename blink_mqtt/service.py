@@ -7,17 +7,20 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Awaitable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from blink_mqtt import dispatch
+from blink_mqtt import dispatch, replay
 from blink_mqtt.account import BlinkAccount
 from blink_mqtt.archive import MediaArchive
 from blink_mqtt.autodownload import COMMAND as AUTO_DOWNLOAD
 from blink_mqtt.autodownload import AutoDownload
 from blink_mqtt.bridge import Inbound, MqttBridge, Outbound
 from blink_mqtt.commands import Context
-from blink_mqtt.errors import BlinkMqttError, Busy
+from blink_mqtt.errors import BlinkMqttError, Busy, InvalidRequest
+from blink_mqtt.messages import RawRequest, read
 from blink_mqtt.publishing import StatePublisher
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AuthStatus, CameraState, Snapshot
@@ -49,24 +52,35 @@ class Service:
         self._poll_lock = asyncio.Lock()
         self._announced = False
         self._auto = AutoDownload(self._auto_context, self._spawn)
+        self._recent: replay.RecentRequests[Inbound] = replay.RecentRequests()
+        self.states.auth(self.account.status)  # `logging_in` goes out before `online`
 
     # -- lifecycle ---------------------------------------------------------------
 
     async def run(self) -> None:
-        """Run until cancelled; on cancellation answer what is in flight and say offline."""
+        """Run until cancelled; on cancellation answer what is in flight and say offline.
+
+        The MQTT loop and the poller must run for as long as the service does: if either
+        ends (a bug, or anything else but shutdown), `run` raises, after `offline` is
+        published, so that the process exits non-zero and a supervisor restarts it. The
+        MQTT task sits outside the TaskGroup so that the connection outlives the group and
+        can still carry the last answers and `offline`.
+        """
         await self.archive.open()
         mqtt = asyncio.create_task(self.mqtt.run(), name="mqtt")
         try:
             async with asyncio.TaskGroup() as tasks:
                 self._tasks = tasks
-                tasks.create_task(self._poll_loop(), name="poller")
+                tasks.create_task(_essential("poller", self._poll_loop()), name="poller")
+                tasks.create_task(_essential("MQTT connection", asyncio.shield(mqtt)))
         finally:
             self._tasks = None
             try:
+                self.states.auth(AuthStatus("unavailable", "the bridge stopped", _now()))
                 await self.mqtt.stop()  # while the connection is still up: flush, `offline`
             finally:
                 mqtt.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await mqtt
                 await self.account.close()
                 self.archive.close()
@@ -118,52 +132,86 @@ class Service:
             return
         if message.retain:  # would run again on every (re)subscription: never a request
             log.warning(
-                "Ignoring a retained message on %s; publish requests unretained "
-                "(clear it with: mosquitto_pub -r -n -t '%s')",
-                message.topic,
+                "Ignoring a retained message on %s: requests must be published without the "
+                "retain flag. It stays on the broker (and is ignored at every start) until "
+                "it is removed there",
                 message.topic,
             )
             return
-        if self._in_flight >= MAX_IN_FLIGHT:
-            self._respond(
-                message,
-                command,
-                dispatch.refuse(
-                    command,
-                    message.payload,
-                    Busy(f"{MAX_IN_FLIGHT} requests are already in progress; retry later"),
-                ),
-            )
-            return
-        self._spawn(self._handle(message, command))
+        self._request(message, command, read(message.payload))
 
-    def _spawn(self, coro: Any) -> None:
+    def _request(self, message: Inbound, command: str, raw: RawRequest) -> None:
+        problem = self.topics.reply_topic_problem(message.response_topic)
+        if problem is not None:  # answered where a request without one is answered
+            message = replace(message, response_topic=None)
+            self._respond(message, command, dispatch.refuse(command, raw, InvalidRequest(problem)))
+            return
+        request = replay.key(
+            command,
+            message.payload,
+            message.response_topic,
+            message.correlation,
+            raw.id is not None,
+        )
+        if request is not None and self._seen_before(request, message, command):
+            return
+        refusal = None
+        if self._tasks is None:
+            refusal = Busy("the bridge is shutting down; retry later")
+        elif self._in_flight >= MAX_IN_FLIGHT:
+            refusal = Busy(f"{MAX_IN_FLIGHT} requests are already in progress; retry later")
+        if refusal is not None:
+            self._answer(message, command, request, dispatch.refuse(command, raw, refusal))
+            return
+        self._spawn(self._handle(message, command, raw, request))
+
+    def _seen_before(self, request: replay.Key, message: Inbound, command: str) -> bool:
+        """A copy of a request already run (or running): answered with the same answer."""
+        earlier = self._recent.begin(request)
+        if earlier is None:
+            return False
+        log.info("Request %s delivered again; answering it without running it again", command)
+        if earlier.answer is None:
+            earlier.waiting.append(message)
+        else:
+            self.mqtt.publish(self._reply(message, command, earlier.answer))
+        return True
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         if self._tasks is None:
             coro.close()
             return
-        self._tasks.create_task(coro)
+        self._tasks.create_task(_guarded(coro))
 
-    async def _handle(self, message: Inbound, command: str) -> None:
+    async def _handle(
+        self, message: Inbound, command: str, raw: RawRequest, request: replay.Key | None
+    ) -> None:
         self._in_flight += 1
         try:
             ctx = Context(self.settings, self.account, self.archive, self, command=command)
-            response = await dispatch.handle(ctx, command, message.payload)
+            answer = await dispatch.handle(ctx, command, raw)
         except asyncio.CancelledError:
-            self._respond(
-                message,
-                command,
-                dispatch.refuse(
-                    command, message.payload, Busy("the bridge is shutting down; retry later")
-                ),
-            )
+            busy = Busy("the bridge is shutting down; retry later")
+            self._answer(message, command, request, dispatch.refuse(command, raw, busy))
             raise
         finally:
             self._in_flight -= 1
-        self._respond(message, command, response)
+        self._answer(message, command, request, answer)
 
-    def _respond(self, message: Inbound, command: str, response: bytes) -> None:
+    def _answer(
+        self, message: Inbound, command: str, request: replay.Key | None, answer: dispatch.Answer
+    ) -> None:
+        self._respond(message, command, answer)
+        if request is not None:
+            for copy in self._recent.finish(request, answer.payload, answer.code):
+                self._respond(copy, command, answer)
+
+    def _respond(self, message: Inbound, command: str, answer: dispatch.Answer) -> None:
+        self.mqtt.publish(self._reply(message, command, answer.payload))
+
+    def _reply(self, message: Inbound, command: str, payload: bytes) -> Outbound:
         topic = message.response_topic or self.topics.response(command)
-        self.mqtt.publish(Outbound(topic, response, correlation=message.correlation))
+        return Outbound(topic, payload, correlation=message.correlation)
 
     async def _ha_birth(self) -> None:
         await asyncio.sleep(random.uniform(*HA_BIRTH_DELAY))
@@ -213,3 +261,25 @@ class Service:
             "blink_requests": self.account.counter.count,
             "requests_in_flight": self._in_flight,
         }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _essential(name: str, work: Awaitable[None]) -> None:
+    """A task the service can't run without: its end, for any reason, ends the service."""
+    await work
+    raise ServiceStopped(f"the {name} ended unexpectedly")
+
+
+async def _guarded(work: Awaitable[None]) -> None:
+    """Background work (HA birth, auto-download, a request): a bug costs that work only."""
+    try:
+        await work
+    except Exception:
+        log.exception("A background task failed with a bug; the bridge carries on")
+
+
+class ServiceStopped(RuntimeError):
+    """A long-lived task of the service ended."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 MAX_SLUG = 64
+MAX_TOPIC_BYTES = 65_535
 
 
 def slugify(name: str) -> str:
@@ -84,9 +85,24 @@ class Topics:
         return f"{self.discovery_prefix}/device/{object_id}/config"
 
     def command_of(self, topic: str) -> str | None:
-        """The command of a request topic, or None when `topic` is not one."""
+        """The command of a request topic ('' when the topic names none), or None when
+        `topic` is not a request topic."""
         prefix = f"{self.base}/request/"
         if not topic.startswith(prefix):
             return None
         command = topic.removeprefix(prefix)
-        return command if command and "/" not in command else None
+        return command if "/" not in command else None
+
+    def reply_topic_problem(self, topic: str | None) -> str | None:
+        """Why a request's v5 Response Topic can't carry its answer, or None when it can."""
+        if topic is None:
+            return None
+        if not topic:
+            return "the Response Topic is empty"
+        if any(char in topic for char in "+#\0"):
+            return "the Response Topic holds a wildcard (+ or #) or NUL; it must be a topic name"
+        if len(topic.encode("utf-8", "surrogatepass")) > MAX_TOPIC_BYTES:
+            return f"the Response Topic is longer than {MAX_TOPIC_BYTES} bytes"
+        if topic.startswith(f"{self.base}/request/"):
+            return "the Response Topic is one of the bridge's request topics"
+        return None

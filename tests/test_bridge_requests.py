@@ -221,14 +221,21 @@ async def test_arm_and_disarm_one_sync_module(
         )
 
 
-async def test_arm_and_disarm_all_sync_modules_with_an_empty_payload(
+async def test_arm_and_disarm_all_sync_modules_only_when_asked_by_name(
     broker: AnyBroker, base_topic: str, tmp_path: Path
 ) -> None:
     async with running_bridge(broker, base_topic, tmp_path) as env:
-        data = ok_data(await env.exchange("arm", b""), "arm")
+        before = [n.armed for n in env.sim.snapshot().networks if n.sync_module_id]
+        # an empty message (e.g. clearing a retained topic) must never act on every device
+        for command, payload in (("arm", b""), ("disarm", "  "), ("disarm", {"id": 1})):
+            response = await env.exchange(command, payload)
+            assert response["error"]["code"] == "invalid_request", response
+            assert '"all"' in response["error"]["message"]
+        assert [n.armed for n in env.sim.snapshot().networks if n.sync_module_id] == before
+        data = ok_data(await env.exchange("arm", "all"), "arm")
         assert data == {"sync_modules": {"Home": True, "Cabin": True}}
         assert [n.armed for n in env.sim.snapshot().networks if n.sync_module_id] == [True, True]
-        data = ok_data(await env.exchange("disarm", "  "), "disarm")
+        data = ok_data(await env.exchange("disarm", {"sync_module": "ALL"}), "disarm")
         assert data == {"sync_modules": {"Home": False, "Cabin": False}}
         assert [n.armed for n in env.sim.snapshot().networks if n.sync_module_id] == [
             False,

@@ -59,10 +59,11 @@ async def test_broker_restart_state_subscriptions_and_a_request_sent_meanwhile(
             online = await watcher.wait_for(
                 env.topics.bridge_state, lambda m: not m.retain and m.payload == b"online"
             )
-            # retained state is sent again after the reconnect
-            await watcher.wait_for(
-                f"{base_topic}/camera/front_door/state", lambda m: not m.retain, after=online.index
+            # retained state is sent again on the reconnect, before `online`
+            state = await watcher.wait_for(
+                f"{base_topic}/camera/front_door/state", lambda m: not m.retain
             )
+            assert state.index < online.index
             await watcher.wait_for(f"{base_topic}/sync/home/state", lambda m: not m.retain)
             assert len([m for m in watcher.on(answer.topic) if with_id("meanwhile")(m)]) == 1
 

@@ -16,6 +16,7 @@ from blink_mqtt.messages import (
     CameraArg,
     Cameras,
     DownloadSince,
+    Disarm,
     Empty,
     MotionDetection,
     Request,
@@ -60,7 +61,7 @@ def test_topics_and_request_parsing() -> None:
     assert topics.camera_state("front_door") == "home/blink/camera/front_door/state"
     assert topics.discovery("blink_X") == "ha/device/blink_X/config"
     assert topics.command_of("home/blink/request/snap") == "snap"
-    assert topics.command_of("home/blink/request/") is None
+    assert topics.command_of("home/blink/request/") == ""  # answered unknown_command
     assert topics.command_of("home/blink/response/snap") is None
 
 
@@ -72,7 +73,9 @@ def test_payload_forms() -> None:
     assert decode(Cameras, b'{"camera": ["A", "B"], "sort": false}').camera == ["A", "B"]
     assert decode(TwoFactorCode, b"123456\n").code.strip() == "123456"
     assert decode(Arm, b"Home").sync_module == ["Home"]
-    assert decode(Arm, b"").armed is True
+    assert decode(Arm, b"all").every_sync_module
+    assert decode(Arm, b'{"sync_module": ["Home", "ALL"]}').every_sync_module
+    assert not decode(Arm, b"Home").every_sync_module
     since = decode(DownloadSince, b"2025-07-02T05:36:54+00:00").since
     assert since == datetime(2025, 7, 2, 5, 36, 54, tzinfo=UTC)
 
@@ -90,6 +93,15 @@ def test_payload_forms() -> None:
         (MotionDetection, b'{"camera": "A", "enabled": "yes"}', InvalidRequest, "'enabled'"),
         (DownloadSince, b"yesterday", InvalidRequest, "'since'"),
         (DownloadSince, b"", InvalidRequest, "'since' is required"),
+        (DownloadSince, b"9999-01-01T00:00:00Z", InvalidRequest, "between 1970"),
+        (DownloadSince, b"0001-01-01T00:00:00", InvalidRequest, "between 1970"),
+        (DownloadSince, b'{"since": 1e300}', InvalidRequest, "'since'"),
+        (Arm, b"", InvalidRequest, '"all"'),
+        (Disarm, b'{"sync_module": []}', InvalidRequest, '"all"'),
+        (CameraArg, b'{"camera": NaN}', InvalidJson, "NaN"),
+        (CameraArg, b'{"camera": "\\ud800"}', InvalidRequest, "surrogate"),
+        (CameraArg, b"[" * 5000 + b"]" * 5000, InvalidJson, "deeply"),
+        (CameraArg, b'{"camera": ' + b"[" * 40 + b"]" * 40 + b"}", InvalidRequest, "deeper"),
         (Empty, b"something", InvalidRequest, "takes no argument"),
     ],
 )
