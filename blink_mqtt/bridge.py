@@ -35,6 +35,8 @@ STABLE_AFTER = 30.0
 TAKEN_OVER_FIRST, TAKEN_OVER_CAP = 60.0, 900.0
 """Back-off after another client took our session over (v5 reason code 142)."""
 SESSION_TAKEN_OVER = 142
+SHORT_SESSIONS = 3
+"""Connections in a row that end within STABLE_AFTER seconds: a sign of a session fight."""
 SESSION_EXPIRY = 600
 """Seconds the broker keeps our session (and queued requests) after a disconnect (v5)."""
 MAX_QUEUED = 10_000
@@ -43,6 +45,45 @@ NOT_CONNECTED = (4, 7)  # paho MQTT_ERR_NO_CONN, MQTT_ERR_CONN_LOST
 NO_DELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 """Send each packet at once: with Nagle's algorithm, a response written while the
 broker's delayed ACK is pending waits ~40 ms."""
+
+
+@dataclass
+class Reconnects:
+    """How long to wait before connecting again, and whether our session was taken over.
+
+    Brokers that say so end a connection with reason code 142 (session taken over). Others
+    (and MQTT 3.1.1) just close it: SHORT_SESSIONS connections in a row that end within
+    seconds, each accepted at once, are the same sign. Either way the bridge backs off for
+    minutes instead of taking the session back every second.
+    """
+
+    backoff: float = BACKOFF_FIRST
+    taken_over: float = TAKEN_OVER_FIRST
+    short_in_a_row: int = 0
+
+    def next_pause(self, lasted: float | None, reason: int | None) -> tuple[float, str | None]:
+        """The pause after a connection that lasted `lasted` s (None: refused), and the
+        reason to believe another client took the session over (None: no such sign)."""
+        if lasted is None:
+            self.short_in_a_row = 0
+        elif lasted > STABLE_AFTER:
+            self.backoff, self.taken_over, self.short_in_a_row = BACKOFF_FIRST, TAKEN_OVER_FIRST, 0
+        else:
+            self.short_in_a_row += 1
+        why = None
+        if reason == SESSION_TAKEN_OVER:
+            why = "Another MQTT client took over this bridge's session (reason code 142)"
+        elif self.short_in_a_row >= SHORT_SESSIONS:
+            why = (
+                f"The broker closed {self.short_in_a_row} connections in a row within seconds "
+                "of accepting them, as it does when another MQTT client connects with the "
+                "same client id"
+            )
+        if why is None:
+            pause, self.backoff = self.backoff, min(self.backoff * 2, BACKOFF_CAP)
+            return pause, None
+        pause, self.taken_over = self.taken_over, min(self.taken_over * 2, TAKEN_OVER_CAP)
+        return pause, why
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +178,9 @@ class MqttBridge:
 
     async def run(self) -> None:
         """Stay connected until cancelled (or until `stop`). Returns only after `stop`."""
-        backoff, taken_over = BACKOFF_FIRST, TAKEN_OVER_FIRST
+        policy = Reconnects()
         while True:
-            connected_at, pause = None, backoff
+            connected_at: float | None = None
             try:
                 async with self._client as client:
                     connected_at = time.monotonic()
@@ -148,29 +189,29 @@ class MqttBridge:
                 self._set_connected(False)
                 if self._stopping:
                     return
-                if connected_at is not None and time.monotonic() - connected_at > STABLE_AFTER:
-                    backoff, taken_over = BACKOFF_FIRST, TAKEN_OVER_FIRST
-                if _reason(err) == SESSION_TAKEN_OVER:
-                    pause, taken_over = taken_over, min(taken_over * 2, TAKEN_OVER_CAP)
-                    self._log_taken_over(pause)
-                else:
-                    pause, backoff = backoff, min(backoff * 2, BACKOFF_CAP)
-                    log.warning(
-                        "MQTT connection to %s:%s lost or refused: %s; retrying in %.0f s",
-                        self.settings.mqtt_host,
-                        self.settings.mqtt_port,
-                        err,
-                        pause,
-                    )
+                lasted = None if connected_at is None else time.monotonic() - connected_at
+                pause, taken_over = policy.next_pause(lasted, _reason(err))
+                self._log_lost(err, pause, taken_over)
+            else:
+                pause = policy.backoff
             if self._stopping:
                 return
             await asyncio.sleep(pause)
 
-    def _log_taken_over(self, pause: float) -> None:
+    def _log_lost(self, err: aiomqtt.MqttError, pause: float, taken_over: str | None) -> None:
+        if taken_over is None:
+            log.warning(
+                "MQTT connection to %s:%s lost or refused: %s; retrying in %.0f s",
+                self.settings.mqtt_host,
+                self.settings.mqtt_port,
+                err,
+                pause,
+            )
+            return
         log.error(
-            "Another MQTT client connected with this bridge's client id %r and took over its "
-            "session (reason code 142). Two bridges must not share MQTT_CLIENT_ID: give each "
-            "its own (and its own MQTT_BASE_TOPIC). Reconnecting in %.0f s",
+            "%s. Two bridges must not share MQTT_CLIENT_ID (here %r): give each its own (and "
+            "its own MQTT_BASE_TOPIC). Reconnecting in %.0f s",
+            taken_over,
             self.settings.mqtt_client_id,
             pause,
         )

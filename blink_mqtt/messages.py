@@ -223,6 +223,8 @@ def _field_error(model: type[Request], error: ValidationError) -> str:
     where = ".".join(str(part) for part in first["loc"]) or "payload"
     if first["type"] == "extra_forbidden":
         return f"unknown field '{where}'"
+    if first["loc"][:1] == ("id",):
+        return "field 'id' must be a string or a number"
     if where == model.main_arg and model.main_hint and first["type"] in ("missing", "too_short"):
         return f"field '{where}' is required: {model.main_hint}"
     if first["type"] == "missing":
