@@ -8,6 +8,7 @@ raises the error whose code the response carries.
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
@@ -158,6 +159,8 @@ class RawRequest:
         if isinstance(rid, bool) or not isinstance(rid, str | int | float):
             return None
         if isinstance(rid, str) and strictjson.has_surrogate(rid):
+            return None
+        if isinstance(rid, float) and not math.isfinite(rid):
             return None
         return rid
 

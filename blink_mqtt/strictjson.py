@@ -2,7 +2,8 @@
 
 Reading is bounded: the caller limits the size, Python's decoder refuses nesting deeper
 than the interpreter can hold, and `check` refuses anything deeper than MAX_DEPTH, with
-more than MAX_VALUES values, holding `NaN`/`Infinity` or a lone UTF-16 surrogate escape
+more than MAX_VALUES values, holding `NaN`/`Infinity` (also as a number too large for a
+float, such as 1e400) or a lone UTF-16 surrogate escape
 (which no UTF-8 answer could echo). Writing is strict: never `NaN`/`Infinity` (they
 become null) and never a lone surrogate (it becomes U+FFFD), so every message the bridge
 sends is valid JSON in valid UTF-8.
@@ -61,6 +62,8 @@ def problem(value: Any) -> str | None:
             stack.extend((child, depth + 1) for child in children)
         elif isinstance(item, str) and has_surrogate(item):
             return "a string holds a lone UTF-16 surrogate escape (e.g. \\ud800)"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "a number is out of range"
     return None
 
 
