@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from blink_mqtt import __version__, discovery
+from blink_mqtt import __version__, discovery, strictjson
 from blink_mqtt.bridge import Inbound, Outbound
 from blink_mqtt.messages import dumps
 from blink_mqtt.settings import Settings
@@ -86,9 +85,9 @@ class StatePublisher:
         if self.settings.ha_discovery or not message.payload:
             return
         try:
-            config = json.loads(message.payload)
-        except ValueError:
-            return
+            config = strictjson.loads(message.payload.decode("utf-8"))
+        except (UnicodeDecodeError, strictjson.Unreadable):
+            return  # not ours: ours is always strict JSON
         ours = {"topic": self.topics.bridge_state}
         if isinstance(config, dict) and ours in (config.get("availability") or []):
             log.info("HA_DISCOVERY is off: clearing %s", message.topic)
