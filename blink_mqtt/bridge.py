@@ -130,6 +130,11 @@ class MqttBridge:
         self._queue.append(message)
         self._wakeup.set()
 
+    @property
+    def retained_topics(self) -> frozenset[str]:
+        """Topics on which a retained payload of ours is current (the bridge state aside)."""
+        return frozenset(self._retained)
+
     async def wait_connected(self) -> None:
         await self._connected_event.wait()
 
