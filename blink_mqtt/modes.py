@@ -116,11 +116,8 @@ async def demo(settings: Settings) -> int:
     scenario = default_scenario()
     simulator = Simulator(scenario)
     async with (
+        _broker_for(settings) as (mqtt_settings, shared),
         serve(simulator, host="127.0.0.1", port=0) as url,
-        _broker_for(settings) as (
-            mqtt_settings,
-            shared,
-        ),
     ):
         demo_settings = mqtt_settings.model_copy(
             update={
