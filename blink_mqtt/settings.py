@@ -27,7 +27,14 @@ MIN_SANE_REFRESH = 30
 LEGACY_NAMES = {"USERNAME": "BLINK_USERNAME", "PASSWORD": "BLINK_PASSWORD"}
 SECRET_FILE_SETTINGS = ("BLINK_USERNAME", "BLINK_PASSWORD", "MQTT_USERNAME", "MQTT_PASSWORD")
 """Each may instead be read from the file named by `<NAME>_FILE` (Docker secrets)."""
-COMPOSE_NAMES = ("PUID", "PGID", "MQTT_BIND", "HA_MQTT_USERNAME", "HA_MQTT_PASSWORD")
+COMPOSE_NAMES = (
+    "PUID",
+    "PGID",
+    "MQTT_BIND",
+    "HA_MQTT_USERNAME",
+    "HA_MQTT_PASSWORD",
+    "WAIT_FOR_BROKER",
+)
 """Read by docker-compose.yml from the same `.env`, not by the bridge."""
 URL_SCHEMES = ("http", "https")
 
