@@ -100,10 +100,10 @@ def _print_try_lines(settings: Settings, simulator_url: str, scenario_camera: st
         f"(base topic {base})\n"
         "Try:\n"
         f"  mosquitto_sub {target} -t '{base}/#' -T '{base}/camera/+/image' -v\n"
-        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/cameras -e reply/0 -n -W 10\n"
-        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/snap -e reply/1 "
+        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/cameras -e {base}/reply/0 -n -W 10\n"
+        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/snap -e {base}/reply/1 "
         f"-m '{scenario_camera}' -W 30\n"
-        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/download-since -e reply/2 "
+        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/download-since -e {base}/reply/2 "
         "-m '2000-01-01T00:00:00+00:00' -W 120",
         flush=True,
     )

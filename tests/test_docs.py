@@ -3,13 +3,17 @@ the other way round), examples use the contract's topics, payload-less examples 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import aiomqtt
+import pytest
 import yaml
 
 from blink_mqtt.__main__ import SUBCOMMANDS
@@ -17,6 +21,7 @@ from blink_mqtt.commands import COMMANDS
 from blink_mqtt.entity_commands import CAMERA_COMMANDS, SYNC_COMMANDS, translate
 from blink_mqtt.settings import SECRET_FILE_SETTINGS, Settings, known_names
 from blink_mqtt.topics import Topics
+from tests.bridge_env import AnyBroker, running_bridge
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
@@ -143,3 +148,27 @@ def test_home_assistant_automations_use_the_contract_and_documented_entities() -
     assert len(entities) == 3
     for entity in entities:
         assert f"`{entity}`" in README, entity
+
+
+@pytest.mark.skipif(shutil.which("mosquitto_rr") is None, reason="needs mosquitto-clients")
+async def test_every_reference_example_gets_its_answer(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """The README's examples, run as printed (base topic and broker swapped in)."""
+    start = README.index("### One example per request")
+    block = re.search(r"```sh\n(.*?)```", README[start:], re.DOTALL)
+    assert block is not None
+    async with running_bridge(broker, base_topic, tmp_path) as env:
+        await env.settle()
+        for line in block.group(1).splitlines():
+            words = [w.replace("blink/", f"{base_topic}/", 1) for w in shlex.split(line)]
+            words[1:1] = ["-h", broker.host, "-p", str(broker.port)]
+            done = await asyncio.to_thread(
+                subprocess.run, words, capture_output=True, text=True, timeout=60, check=False
+            )
+            assert done.returncode == 0, (line, done.stderr)
+            answer = json.loads(done.stdout)
+            command = TOPICS.command_of(_option(shlex.split(line), "-t") or "")
+            assert answer["command"] == command
+            expected = "error" if command == "2fa" else "ok"  # no login waits for a code
+            assert answer["status"] == expected, (line, answer)
