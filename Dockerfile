@@ -1,11 +1,18 @@
+# blink-mqtt: starts as root only to hand DATA_DIR / MEDIA_DIR to PUID:PGID, then runs
+# as that user (docker-entrypoint.sh). Dependencies come from requirements.lock in their
+# own layer, so a code change does not reinstall them.
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --no-deps -r requirements.lock
+RUN useradd --uid 1000 --create-home blink && mkdir -p /data /media
+COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+COPY pyproject.toml README.md LICENSE ./
 COPY blink_mqtt ./blink_mqtt
-RUN pip install --no-cache-dir . && useradd --create-home blink && mkdir -p /data /media \
-    && chown blink /data /media
-USER blink
-ENV DATA_DIR=/data MEDIA_DIR=/media
+RUN pip install --no-cache-dir --no-deps . && chmod 0755 /usr/local/bin/docker-entrypoint.sh
+ENV DATA_DIR=/data MEDIA_DIR=/media PUID=1000 PGID=1000
 VOLUME ["/data", "/media"]
-ENTRYPOINT ["blink-mqtt"]
+HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=3 \
+    CMD ["blink-mqtt", "health"]
+ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["run"]

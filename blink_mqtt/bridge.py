@@ -176,6 +176,11 @@ class MqttBridge:
         self._queue.append(message)
         self._wakeup.set()
 
+    @property
+    def retained_topics(self) -> frozenset[str]:
+        """Topics on which a retained payload of ours is current (the bridge state aside)."""
+        return frozenset(self._retained)
+
     async def run(self) -> None:
         """Stay connected until cancelled (or until `stop`). Returns only after `stop`."""
         policy = Reconnects()

@@ -61,7 +61,12 @@ class Device:
     target: Mapping[str, object]
     """The request fields that name this device, e.g. `{"camera": "<serial>"}`."""
     entities: tuple[EntitySpec, ...]
+    availability: tuple[Mapping[str, str], ...] = ()
+    """Availability beside the bridge's own (all must say available)."""
 
+
+CAMERA_ONLINE = "{{ 'online' if value_json.online else 'offline' }}"
+"""A camera is available while its state says `online` (and the bridge is)."""
 
 _NOT_ID = re.compile(r"[^a-zA-Z0-9_-]+")
 
@@ -111,7 +116,8 @@ def camera_device(camera: CameraState, topics: Topics) -> Device:
         "image": topics.camera_image(slug),
         "event": topics.camera_event(slug),
     }
-    return Device(object_id, info, roles, {"camera": camera.serial}, CAMERA_ENTITIES)
+    online = {"topic": roles["state"], "value_template": CAMERA_ONLINE}
+    return Device(object_id, info, roles, {"camera": camera.serial}, CAMERA_ENTITIES, (online,))
 
 
 def sync_device(sync: SyncState, topics: Topics) -> Device:
@@ -180,7 +186,8 @@ def device_config(
         "origin": _present(
             {"name": ORIGIN_NAME, "sw_version": version, "support_url": support_url}
         ),
-        "availability": [{"topic": topics.bridge_state}],
+        "availability": [{"topic": topics.bridge_state}, *device.availability],
+        **({"availability_mode": "all"} if device.availability else {}),
         "components": {spec.key: component(spec, device, topics) for spec in device.entities},
     }
 

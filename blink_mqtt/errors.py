@@ -11,6 +11,7 @@
     ├── StorageError                storage_error
     └── Busy                        busy
     ConfigError                     (start-up only: one line, exit status 1)
+    UserFacingError                 (command line: one line, exit status 1)
 
 Messages must never contain a password or a token: they are published as-is.
 """
@@ -35,6 +36,11 @@ ERROR_CODES = (
 
 class ConfigError(Exception):
     """Invalid settings; the message is one line naming the variable."""
+
+
+class UserFacingError(Exception):
+    """A command line command cannot go on; the message is the one line the user sees
+    (broker unreachable, no terminal to ask on, ...)."""
 
 
 class BlinkMqttError(Exception):

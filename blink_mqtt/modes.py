@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator
 
 from pydantic import SecretStr
 
+from blink_mqtt import oneshot
 from blink_mqtt.account import BlinkAccount
-from blink_mqtt.errors import StorageError
-from blink_mqtt.localbroker import is_listening, private_broker
+from blink_mqtt.errors import BlinkMqttError, StorageError, UserFacingError
+from blink_mqtt.localbroker import free_port, private_broker
 from blink_mqtt.service import Service
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AuthStatus
@@ -22,6 +23,11 @@ from blink_mqtt.state import AuthStatus
 log = logging.getLogger(__name__)
 
 LOGIN_TRIES = 3
+DEMO_DEFAULTS = {
+    "mqtt_base_topic": "blink-demo",
+    "mqtt_client_id": "blink-mqtt-demo",
+    "ha_discovery": False,
+}
 
 
 async def serve_until_signal(service: Service) -> int:
@@ -34,6 +40,7 @@ async def serve_until_signal(service: Service) -> int:
     try:
         await service.run()
     except asyncio.CancelledError:
+        task.uncancel()  # handled: what follows (e.g. the demo's clean-up) may still await
         log.info("Stopped")
     except StorageError as err:
         print(f"blink-mqtt: {err.message}", file=sys.stderr)
@@ -47,22 +54,44 @@ async def serve_until_signal(service: Service) -> int:
     return 0
 
 
+def is_demo(settings: Settings) -> bool:
+    """No account and no simulator configured: `run` runs the demo."""
+    return not settings.has_account and not settings.blink_simulator_url
+
+
 async def run(settings: Settings) -> int:
-    if not settings.has_account and not settings.blink_simulator_url:
+    if is_demo(settings):
         log.warning("No Blink account configured (BLINK_USERNAME): running the built-in simulator")
         return await demo(settings)
+    await oneshot.check_broker(settings)
     return await serve_until_signal(Service(settings))
 
 
+def explicit_broker(settings: Settings) -> bool:
+    """MQTT_HOST or MQTT_PORT set (environment, .env or code): the user chose a broker."""
+    return bool({"mqtt_host", "mqtt_port"} & settings.model_fields_set)
+
+
+def sandboxed(settings: Settings) -> Settings:
+    """The demo's settings on a broker it did not start: its own base topic, client id and
+    no discovery, each unless set explicitly."""
+    update = {k: v for k, v in DEMO_DEFAULTS.items() if k not in settings.model_fields_set}
+    return settings.model_copy(update=update)
+
+
 @contextlib.asynccontextmanager
-async def _broker_for(settings: Settings) -> AsyncIterator[None]:
-    """Use the configured broker, or start a private mosquitto where it should be."""
-    local = settings.mqtt_host in ("localhost", "127.0.0.1", "::1")
-    if local and not is_listening(settings.mqtt_host, settings.mqtt_port):
-        async with private_broker(settings.mqtt_port):
-            yield
-    else:
-        yield
+async def _broker_for(settings: Settings) -> AsyncIterator[tuple[Settings, bool]]:
+    """(settings to use, whether the broker is someone else's): the configured broker when
+    MQTT_HOST or MQTT_PORT is set, else a private mosquitto on a free loopback port."""
+    if explicit_broker(settings):
+        shared = sandboxed(settings)
+        await oneshot.check_broker(shared)
+        yield shared, True
+        return
+    port = free_port()
+    async with private_broker(port) as address:
+        host, _, _ = address.rpartition(":")
+        yield settings.model_copy(update={"mqtt_host": host, "mqtt_port": port}), False
 
 
 def _print_try_lines(settings: Settings, simulator_url: str, scenario_camera: str) -> None:
@@ -70,12 +99,14 @@ def _print_try_lines(settings: Settings, simulator_url: str, scenario_camera: st
     base = settings.mqtt_base_topic
     print(
         f"blink-mqtt demo: Blink simulator at {simulator_url}, "
-        f"MQTT broker at {settings.mqtt_host}:{settings.mqtt_port}\n"
+        f"MQTT broker at {settings.mqtt_host}:{settings.mqtt_port} "
+        f"(base topic {base})\n"
         "Try:\n"
-        f"  mosquitto_sub {target} -t '{base}/#' -v\n"
-        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/snap -e reply/1 "
+        f"  mosquitto_sub {target} -t '{base}/#' -T '{base}/camera/+/image' -v\n"
+        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/cameras -e {base}/reply/0 -n -W 10\n"
+        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/snap -e {base}/reply/1 "
         f"-m '{scenario_camera}' -W 30\n"
-        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/download-since -e reply/2 "
+        f"  mosquitto_rr {target} -V mqttv5 -t {base}/request/download-since -e {base}/reply/2 "
         "-m '2000-01-01T00:00:00+00:00' -W 120",
         flush=True,
     )
@@ -87,8 +118,11 @@ async def demo(settings: Settings) -> int:
 
     scenario = default_scenario()
     simulator = Simulator(scenario)
-    async with serve(simulator, host="127.0.0.1", port=0) as url, _broker_for(settings):
-        demo_settings = settings.model_copy(
+    async with (
+        _broker_for(settings) as (mqtt_settings, shared),
+        serve(simulator, host="127.0.0.1", port=0) as url,
+    ):
+        demo_settings = mqtt_settings.model_copy(
             update={
                 "blink_simulator_url": url,
                 "blink_username": scenario.account.email,
@@ -97,47 +131,97 @@ async def demo(settings: Settings) -> int:
                 "data_dir": settings.data_dir / "demo",
             }
         )
+        # each demo's simulator is new: tokens an earlier demo saved are always stale
+        demo_settings.credentials_file.unlink(missing_ok=True)
         first_camera = next(cam.name for net in scenario.networks for cam in net.cameras)
         _print_try_lines(demo_settings, url, first_camera)
-        return await serve_until_signal(
-            Service(demo_settings, auto_2fa_code=scenario.two_factor.code)
-        )
+        service = Service(demo_settings, auto_2fa_code=scenario.two_factor.code)
+        status = await serve_until_signal(service)
+        if shared:
+            published = {*service.mqtt.retained_topics, service.topics.bridge_state}
+            await oneshot.clear_retained(demo_settings, sorted(published), lambda *_: False)
+        return status
 
 
-async def _ask(prompt: str, secret: bool = False) -> str:
-    reader = getpass.getpass if secret else input
-    return (await asyncio.to_thread(reader, prompt)).strip()
+async def health(settings: Settings, wait: float) -> int:
+    """One line on stdout; 0 when the bridge answers with MQTT connected and auth ok."""
+    if is_demo(settings):
+        if not explicit_broker(settings):
+            print("unhealthy: the demo runs a private broker; set MQTT_HOST/MQTT_PORT to reach it")
+            return 1
+        settings = sandboxed(settings)
+    topic = f"{settings.mqtt_base_topic}/request/health"
+    try:
+        data = await oneshot.ask_health(settings, wait)
+    except oneshot.BrokerProblem as err:
+        print(f"unhealthy: {err}")
+        return 1
+    except TimeoutError:
+        print(f"unhealthy: no answer on {topic} within {wait:g} s (is the bridge running?)")
+        return 1
+    mqtt, auth = data.get("mqtt"), data.get("auth")
+    healthy = mqtt == "connected" and auth == "ok"
+    print(
+        f"{'healthy' if healthy else 'unhealthy'}: mqtt {mqtt}, auth {auth}, "
+        f"last refresh {data.get('last_refresh')}"
+    )
+    return 0 if healthy else 1
+
+
+async def _ask(prompt: str, missing: str, secret: bool = False) -> str:
+    """Read a line from the terminal; without one (or at end of input) say what is missing."""
+    # without a terminal getpass would only warn that it cannot hide the input
+    reader = getpass.getpass if secret and sys.stdin.isatty() else input
+    try:
+        return (await asyncio.to_thread(reader, prompt)).strip()
+    except EOFError:
+        raise UserFacingError(missing) from None
 
 
 async def _print_status(status: AuthStatus) -> None:
-    print(f"[{status.state}] {status.message}", flush=True)
+    message = status.message.split("; retrying")[0]  # login does not retry: it ends
+    print(f"[{status.state}] {message}", flush=True)
 
 
 async def login(settings: Settings) -> int:
     """Interactive first login: asks for what is missing and the 2FA code; saves credentials."""
     if not settings.blink_username:
-        settings = settings.model_copy(update={"blink_username": await _ask("Blink e-mail: ")})
+        email = await _ask("Blink e-mail: ", "BLINK_USERNAME is not set and no e-mail was given")
+        settings = settings.model_copy(update={"blink_username": email})
     if not settings.blink_password:
-        password = await _ask("Blink password: ", secret=True)
+        password = await _ask(
+            "Blink password: ",
+            "BLINK_PASSWORD (or BLINK_PASSWORD_FILE) is not set and no password was given",
+            secret=True,
+        )
         settings = settings.model_copy(update={"blink_password": SecretStr(password)})
     account = BlinkAccount(settings, on_auth=_print_status)
     try:
-        status = await account.start(use_saved=False)
-        for _ in range(LOGIN_TRIES):
-            if status.state != "2fa_required":
-                break
-            code = await _ask("2FA code from Blink's e-mail or SMS: ")
-            try:
-                status = await account.submit_2fa(code)
-            except Exception as err:  # a wrong code: tell and ask again
-                print(getattr(err, "message", str(err)), file=sys.stderr)
+        status = await _log_in(account)
     finally:
         await account.close()
     if status.state != "ok":
-        print(f"Login failed: {status.message}", file=sys.stderr)
+        print(f"Login failed: {status.message.split('; retrying')[0]}", file=sys.stderr)
         return 1
     print(
         f"Logged in. Credentials saved to {settings.credentials_file} (mode 0600); "
         "`blink-mqtt run` now starts without 2FA."
     )
     return 0
+
+
+async def _log_in(account: BlinkAccount) -> AuthStatus:
+    status = await account.start(use_saved=False)
+    for _ in range(LOGIN_TRIES):
+        if status.state != "2fa_required":
+            break
+        code = await _ask(
+            "2FA code from Blink's e-mail or SMS: ",
+            "no 2FA code given (end of input); run login again in a terminal, or send the "
+            "code to the running bridge (<base>/request/2fa or Home Assistant)",
+        )
+        try:
+            status = await account.submit_2fa(code)
+        except BlinkMqttError as err:  # a wrong code: tell and ask again
+            print(err.message, file=sys.stderr)
+    return status

@@ -19,6 +19,7 @@ from blink_mqtt.autodownload import COMMAND as AUTO_DOWNLOAD
 from blink_mqtt.autodownload import AutoDownload
 from blink_mqtt.bridge import Inbound, MqttBridge, Outbound
 from blink_mqtt.commands import Context
+from blink_mqtt.entity_commands import translate
 from blink_mqtt.errors import BlinkMqttError, Busy, InvalidRequest
 from blink_mqtt.messages import RawRequest, read
 from blink_mqtt.publishing import StatePublisher
@@ -42,6 +43,7 @@ class Service:
         self.account = BlinkAccount(settings, on_auth=self._auth_changed)
         self.archive = MediaArchive.from_settings(settings)
         extra = [] if settings.ha_discovery else [self.topics.discovery("+")]
+        extra += self.topics.device_commands  # per-device plain-payload command topics
         self.mqtt = MqttBridge(settings, self.topics, self._on_message, self._on_connect, extra)
         self.states = StatePublisher(settings, self.topics, self.mqtt.publish)
         self._auto_2fa_code = auto_2fa_code
@@ -127,6 +129,8 @@ class Service:
                 self._spawn(self._ha_birth())
             return
         command = self.topics.command_of(message.topic)
+        if command is None and (plain := translate(self.topics, message.topic, message.payload)):
+            command, message = plain[0], replace(message, payload=plain[1])
         if command is None:
             self.states.clear_foreign_discovery(message)
             return

@@ -7,10 +7,12 @@ validation problem into one `ConfigError` line naming the variable; it never exi
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -23,6 +25,18 @@ log = logging.getLogger(__name__)
 
 MIN_SANE_REFRESH = 30
 LEGACY_NAMES = {"USERNAME": "BLINK_USERNAME", "PASSWORD": "BLINK_PASSWORD"}
+SECRET_FILE_SETTINGS = ("BLINK_USERNAME", "BLINK_PASSWORD", "MQTT_USERNAME", "MQTT_PASSWORD")
+"""Each may instead be read from the file named by `<NAME>_FILE` (Docker secrets)."""
+COMPOSE_NAMES = (
+    "PUID",
+    "PGID",
+    "MQTT_BIND",
+    "HA_MQTT_USERNAME",
+    "HA_MQTT_PASSWORD",
+    "WAIT_FOR_BROKER",
+)
+"""Read by docker-compose.yml from the same `.env`, not by the bridge."""
+URL_SCHEMES = ("http", "https")
 
 
 def _protocol(value: object) -> object:
@@ -118,6 +132,23 @@ class Settings(BaseSettings):
                 raise ValueError(f"unknown time zone {value!r}") from err
         return value or None
 
+    @field_validator("public_base_url", "blink_simulator_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in URL_SCHEMES or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value
+
+    @field_validator("mqtt_ca_file")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            _check_readable(value)
+        return value
+
     @property
     def credentials_file(self) -> Path:
         return self.blink_credentials_file or self.data_dir / "credentials.json"
@@ -134,6 +165,66 @@ class Settings(BaseSettings):
             shown[name.upper()] = ("***" if value.get_secret_value() else "") if secret else value
         shown["BLINK_CREDENTIALS_FILE"] = self.credentials_file
         return shown
+
+
+def _check_readable(path: Path) -> None:
+    if not path.is_file():
+        raise ValueError("no such file")
+    if not os.access(path, os.R_OK):
+        raise ValueError(f"not readable by this user (uid {os.getuid()})")
+
+
+def known_names() -> set[str]:
+    """Every variable name the bridge or the compose file reads."""
+    names = {name.upper() for name in Settings.model_fields}
+    return (
+        names | {f"{n}_FILE" for n in SECRET_FILE_SETTINGS} | set(LEGACY_NAMES) | {*COMPOSE_NAMES}
+    )
+
+
+def _warn_unknown(dotenv_keys: list[str]) -> None:
+    """A `.env` key that is not ours but close to one of ours is most likely a typo."""
+    known = known_names()
+    for key in dotenv_keys:
+        name = key.upper()
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        if close:
+            log.warning("Unknown setting %s in .env (ignored); did you mean %s?", key, close[0])
+
+
+def _secret_files(environ: dict[str, str]) -> dict[str, str]:
+    """`BLINK_PASSWORD_FILE=/run/secrets/x` and friends: the file's text (trailing newline
+    removed) becomes the setting; setting both the variable and its `_FILE` is an error."""
+    env = {k.upper(): v for k, v in environ.items()}
+    values: dict[str, str] = {}
+    for name in SECRET_FILE_SETTINGS:
+        file_name = f"{name}_FILE"
+        if not env.get(file_name):
+            continue
+        if env.get(name):
+            raise ConfigError(f"set {name} or {file_name}, not both")
+        path = Path(env[file_name])
+        try:
+            values[name.lower()] = path.read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as err:
+            reason = getattr(err, "strerror", None) or type(err).__name__
+            raise ConfigError(f"{file_name}: cannot read {path}: {reason}") from None
+    return values
+
+
+def _check_directories(settings: Settings) -> None:
+    """DATA_DIR and MEDIA_DIR must be directories this user can write (when they exist;
+    missing ones are created)."""
+    for name, path in (("DATA_DIR", settings.data_dir), ("MEDIA_DIR", settings.media_dir)):
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"{name}: {path} is not a directory")
+        if path.exists() and not os.access(path, os.W_OK | os.X_OK):
+            raise ConfigError(
+                f"{name}: {path} is not writable by this user (uid {os.getuid()}); "
+                f"fix it with: sudo chown -R {os.getuid()} {path}"
+            )
 
 
 def _legacy_fallbacks(environ: dict[str, str]) -> dict[str, Any]:
@@ -160,12 +251,14 @@ def _describe(error: ValidationError) -> str:
 
 def load_settings(**overrides: Any) -> Settings:
     """Read settings; raise ConfigError with one line naming the bad variable."""
+    dotenv = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    _warn_unknown(list(dotenv))
+    environ = {**dotenv, **os.environ}
     try:
-        environ = {k: v for k, v in dotenv_values(".env").items() if v is not None}
-        environ.update(os.environ)
-        settings = Settings(**{**_legacy_fallbacks(environ), **overrides})
+        settings = Settings(**{**_legacy_fallbacks(environ), **_secret_files(environ), **overrides})
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
+    _check_directories(settings)
     if settings.refresh_interval < MIN_SANE_REFRESH:
         log.warning(
             "REFRESH_INTERVAL=%s is below %ss; Blink may throttle the account",

@@ -77,6 +77,28 @@ class Topics:
     def sync_state(self, slug: str) -> str:
         return f"{self.base}/sync/{slug}/state"
 
+    def camera_command(self, slug: str, name: str) -> str:
+        """A plain-payload command topic of one camera, e.g. `motion_detection/set`."""
+        return f"{self.base}/camera/{slug}/{name}/set"
+
+    def sync_command(self, slug: str, name: str) -> str:
+        """A plain-payload command topic of one sync module, e.g. `armed/set`."""
+        return f"{self.base}/sync/{slug}/{name}/set"
+
+    @property
+    def device_commands(self) -> list[str]:
+        """Filters matching every per-device command topic."""
+        return [f"{self.base}/camera/+/+/set", f"{self.base}/sync/+/+/set"]
+
+    def device_command_of(self, topic: str) -> tuple[str, str, str] | None:
+        """(`camera` or `sync`, slug, name) of a per-device command topic, else None."""
+        rest = topic.removeprefix(f"{self.base}/")
+        parts = rest.split("/")
+        if rest == topic or len(parts) != 4 or parts[3] != "set" or not all(parts):
+            return None
+        kind, slug, name, _ = parts
+        return (kind, slug, name) if kind in ("camera", "sync") else None
+
     @property
     def ha_status(self) -> str:
         return f"{self.discovery_prefix}/status"

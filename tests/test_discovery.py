@@ -262,8 +262,14 @@ def test_entity_options_ha_needs() -> None:
     text = comps["blink_bridge_blink", "two_factor_code"]
     assert text["command_topic"] == "blink/request/2fa"
     assert text["mode"] == "text"
-    for _, _, comp in _all_components():
-        assert comp["availability"] == [{"topic": "blink/bridge/state"}]
+    for object_id, _, comp in _all_components():
+        bridge = {"topic": "blink/bridge/state"}
+        if object_id.startswith(("blink_sync_", "blink_bridge_")):
+            assert comp["availability"] == [bridge]
+        else:  # a camera is also unavailable while its state says it is offline
+            assert comp["availability"][0] == bridge
+            assert comp["availability"][1]["topic"].endswith("/state")
+            assert comp["availability_mode"] == "all"
 
 
 def test_device_blocks_and_origin() -> None:
@@ -584,3 +590,15 @@ def test_entity_tables_are_well_formed() -> None:
         assert len(keys) == len(set(keys))
         assert all(re.fullmatch(r"[a-z0-9_]+", key) for key in keys)
         assert all(spec.platform in rule("platforms") for spec in table)
+
+
+def test_an_offline_camera_is_unavailable() -> None:
+    """HA renders the camera's availability template against its state payload."""
+    from jinja2 import Environment
+
+    config = json.loads(dict(_messages())["homeassistant/device/blink_G8T1ABCD1234/config"])
+    item = config["availability"][1]
+    assert item["topic"] == "blink/camera/front_door/state"
+    template = Environment().from_string(item["value_template"])
+    assert template.render(value_json={"online": True}) == "online"
+    assert template.render(value_json={"online": False}) == "offline"

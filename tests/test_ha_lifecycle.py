@@ -57,9 +57,13 @@ async def test_configs_on_connect_one_per_device(
             assert configs[object_id].device["name"] == name
         every_uid = [uid for c in configs.values() for uid in c.unique_ids()]
         assert len(every_uid) == len(set(every_uid)) == 5 * 10 + 2 * 2 + 3
-        for config in configs.values():
+        for object_id, config in configs.items():
             for comp in config.components.values():
-                assert comp["availability"] == [{"topic": f"{base_topic}/bridge/state"}]
+                assert comp["availability"][0] == {"topic": f"{base_topic}/bridge/state"}
+                if object_id in syncs or object_id.startswith("blink_bridge_"):
+                    assert len(comp["availability"]) == 1
+                else:
+                    assert comp["availability"][1]["topic"].startswith(f"{base_topic}/camera/")
 
 
 async def test_ha_birth_republishes_configs_then_states(
