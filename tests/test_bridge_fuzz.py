@@ -137,12 +137,15 @@ class Figures(Counter[str]):
         return ", ".join(f"{key}={self[key]}" for key in keys)
 
 
+def fuzz_topics(env: BridgeEnv) -> str:
+    """Where the answers go (one Response Topic per request under it)."""
+    return f"{env.topics.base}-fuzz"
+
+
 async def send_batch(env: BridgeEnv, batch: list[tuple[str, bytes]], figures: Figures) -> None:
-    base = f"{env.topics.base}-fuzz/{uuid.uuid4().hex[:8]}"
-    await env.probe.subscribe(f"{base}/#")
-    sent = []
-    for n, (command, payload) in enumerate(batch):
-        reply, correlation = f"{base}/{n}", uuid.uuid4().bytes
+    mark, sent = env.probe.mark(), []
+    for command, payload in batch:
+        reply, correlation = f"{fuzz_topics(env)}/{uuid.uuid4().hex}", uuid.uuid4().bytes
         await env.probe.publish(
             env.topics.request(command), payload, response_topic=reply, correlation=correlation
         )
@@ -150,14 +153,15 @@ async def send_batch(env: BridgeEnv, batch: list[tuple[str, bytes]], figures: Fi
     figures["sent"] += len(sent)
     for command, payload, reply, correlation in sent:
         try:
-            answer = await env.probe.wait_for(reply, timeout=ANSWER_TIMEOUT)
+            answer = await env.probe.wait_for(reply, after=mark, timeout=ANSWER_TIMEOUT)
         except TimeoutError:
             figures["unanswered"] += 1
             raise AssertionError(f"no answer to {command!r} {payload[:80]!r}") from None
         check_answer(answer, command, payload, correlation, figures)
     await env.barrier()
+    answers = Counter(m.topic for m in env.probe.received[mark:])
     for _, payload, reply, _ in sent:
-        count = len(env.probe.on(reply))
+        count = answers[reply]
         figures["answered_once" if count == 1 else "answered_twice"] += 1
         assert count == 1, f"{count} answers to {payload[:80]!r}"
 
@@ -188,6 +192,7 @@ async def test_generated_requests_get_one_strict_answer_each_and_the_process_liv
     figures = Figures()
     async with bridge_process(broker, base_topic, tmp_path) as (env, process):
         loop = asyncio.get_running_loop()
+        await env.probe.subscribe(f"{fuzz_topics(env)}/#")
 
         @settings(
             max_examples=EXAMPLES,
