@@ -1,10 +1,11 @@
 """Generated garbage at the running bridge, through a real broker, as a real process.
 
-Hypothesis builds batches of requests (every command, unknown ones, and payloads that
-are random bytes, odd unicode, malformed, deep, huge or wrongly typed JSON, with and
-without an `id`); each is published with a Response Topic and Correlation Data of its
-own. Every request must get exactly one answer, in strict JSON, shaped as the envelope,
-echoing the request's id when it had one of an accepted type; the process must live.
+Hypothesis builds batches of requests (every command, unknown ones, the per-device
+command topics, and payloads that are random bytes, odd unicode, malformed, deep, huge
+or wrongly typed JSON, with and without an `id`); each is published with a Response
+Topic and Correlation Data of its own. Every request must get exactly one answer, in
+strict JSON, shaped as the envelope, echoing the request's id when it had one of an
+accepted type; the process must live.
 
 `BLINK_MQTT_FUZZ_EXAMPLES` sets the number of batches (default 25 in the suite); the
 figures of a run are printed (`pytest -s`) and written to `BLINK_MQTT_FUZZ_REPORT` when
@@ -102,7 +103,21 @@ commands = st.one_of(
         max_size=12,
     ),
 )
-batches = st.lists(st.tuples(commands, payloads), min_size=1, max_size=12)
+DEVICE_TOPICS = [  # (kind, slug, name) of per-device command topics, and their command
+    (("camera", "front_door", "motion_detection"), "motion-detection"),
+    (("camera", "garage", "snap"), "snap"),
+    (("camera", "backyard", "record"), "record"),
+    (("camera", "nope", "snap"), "snap"),
+    (("sync", "home", "armed"), "arm"),
+    (("sync", "nope", "armed"), "arm"),
+]
+Target = tuple[str, str]
+"""(topic suffix under the base topic, or '' for a request topic; the command answered)"""
+targets: st.SearchStrategy[Target] = st.one_of(
+    commands.map(lambda command: ("", command)),
+    st.sampled_from(DEVICE_TOPICS).map(lambda item: ("/".join((*item[0], "set")), item[1])),
+)
+batches = st.lists(st.tuples(targets, payloads), min_size=1, max_size=12)
 
 
 def expected_id(payload: bytes) -> Any:
@@ -142,14 +157,14 @@ def fuzz_topics(env: BridgeEnv) -> str:
     return f"{env.topics.base}-fuzz"
 
 
-async def send_batch(env: BridgeEnv, batch: list[tuple[str, bytes]], figures: Figures) -> None:
+async def send_batch(env: BridgeEnv, batch: list[tuple[Target, bytes]], figures: Figures) -> None:
     mark, sent = env.probe.mark(), []
-    for command, payload in batch:
+    for (device_topic, command), payload in batch:
         reply, correlation = f"{fuzz_topics(env)}/{uuid.uuid4().hex}", uuid.uuid4().bytes
-        await env.probe.publish(
-            env.topics.request(command), payload, response_topic=reply, correlation=correlation
-        )
-        sent.append((command, payload, reply, correlation))
+        topic = f"{env.topics.base}/{device_topic}" if device_topic else env.topics.request(command)
+        await env.probe.publish(topic, payload, response_topic=reply, correlation=correlation)
+        # a per-device topic's plain payload becomes a request of its own: no id to echo
+        sent.append((command, b"" if device_topic else payload, reply, correlation))
     figures["sent"] += len(sent)
     for command, payload, reply, correlation in sent:
         try:
@@ -201,7 +216,7 @@ async def test_generated_requests_get_one_strict_answer_each_and_the_process_liv
             suppress_health_check=list(HealthCheck),
         )
         @given(batch=batches)
-        def run_batch(batch: list[tuple[str, bytes]]) -> None:
+        def run_batch(batch: list[tuple[Target, bytes]]) -> None:
             future = asyncio.run_coroutine_threadsafe(send_batch(env, batch, figures), loop)
             future.result(timeout=ANSWER_TIMEOUT * 2)
             if process.poll() is not None:
