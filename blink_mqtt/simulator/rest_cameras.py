@@ -26,7 +26,8 @@ class OwlConfigBody(BaseModel):
 
 async def camera_config(request: web.Request) -> web.StreamResponse:
     cam = camera_at(request, "default")
-    return json_response(views.camera_config(cam, sim_state(request).now()))
+    state = sim_state(request)
+    return json_response(views.camera_config(cam, state.now(), state.account.id))
 
 
 async def camera_signals(request: web.Request) -> web.StreamResponse:
@@ -84,7 +85,8 @@ def _set_motion(kind: CameraKind, enabled: bool) -> Handler:
 
 async def owl_config_get(request: web.Request) -> web.StreamResponse:
     cam = camera_at(request, "mini")
-    return json_response(views.camera_config(cam, sim_state(request).now())["camera"][0])
+    state = sim_state(request)
+    return json_response(views.camera_config(cam, state.now(), state.account.id)["camera"][0])
 
 
 async def owl_config(request: web.Request) -> web.StreamResponse:
