@@ -110,6 +110,13 @@ class World:
                 return cam
         raise KeyError(ref)
 
+    def network(self, ref: int | str) -> Network:
+        """A network by id or (case-insensitive) name; KeyError if unknown."""
+        for net in self.networks.values():
+            if str(ref).casefold() in (str(net.id), net.name.casefold()):
+                return net
+        raise KeyError(ref)
+
     def sync_module(self, ref: int | str) -> SyncModule:
         """A sync module by id, its network id, or name; KeyError if unknown."""
         for net in self.networks.values():
