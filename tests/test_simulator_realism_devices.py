@@ -178,3 +178,19 @@ async def test_one_command_at_a_time_per_network() -> None:
             f"{REST}/api/v1/accounts/1001/networks/2001/state/disarm", headers=blink.auth.header
         ) as resp:
             assert "id" in await resp.json()
+
+
+async def test_new_options_and_clip_fields_are_validated() -> None:
+    async with running() as env:
+        base = env.base_url + "/_sim"
+        async with env.session.post(f"{base}/options", json={"usb_size_unit": "mb"}) as resp:
+            assert resp.status == 400
+        body = {"arm_answer_304": "always", "clips_vanish_after_listing": True}
+        async with env.session.post(f"{base}/options", json=body) as resp:
+            assert resp.status == 200
+        assert env.sim.state.options.arm_answer_304 == "always"
+        snap_on_usb = {"camera": "Front Door", "kind": "snapshot", "storage": "usb"}
+        async with env.session.post(f"{base}/clips", json=snap_on_usb) as resp:
+            assert resp.status == 400
+        async with env.session.post(f"{base}/networks/Nowhere/busy", json={"busy": True}) as r:
+            assert r.status == 404
