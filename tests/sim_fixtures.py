@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -20,6 +21,7 @@ from blinkpy.blinkpy import Blink
 
 from blink_mqtt.simulator import Scenario, Simulator, default_scenario, routed_session, serve
 from blink_mqtt.simulator.scenario import OptionsSpec, TwoFactorSpec
+from blink_mqtt.simulator.state import Clock, utc_now
 
 EMAIL = "demo@example.com"
 PASSWORD = "demo-password"
@@ -51,11 +53,26 @@ class SimEnv:
 
 
 @asynccontextmanager
-async def running(chosen: Scenario | None = None) -> AsyncIterator[SimEnv]:
+async def running(
+    chosen: Scenario | None = None, *, clock: Clock = utc_now, **session_args: Any
+) -> AsyncIterator[SimEnv]:
     """A simulator served on a free port and a session routed to it."""
-    sim = Simulator(chosen if chosen is not None else scenario())
-    async with serve(sim) as base_url, routed_session(base_url) as session:
+    sim = Simulator(chosen if chosen is not None else scenario(), clock=clock)
+    async with serve(sim) as base_url, routed_session(base_url, **session_args) as session:
         yield SimEnv(sim, base_url, session)
+
+
+@dataclass(slots=True)
+class ShiftedClock:
+    """Real UTC time plus an offset that a test moves forward (no sleeping)."""
+
+    offset: timedelta = timedelta()
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
 
 
 def new_blink(env: SimEnv, login_data: dict[str, Any] | None = None, *, owls: bool = False) -> Any:

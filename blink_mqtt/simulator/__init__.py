@@ -6,7 +6,8 @@ Public API:
 * ``serve(sim, host, port)``: async context manager yielding ``http://HOST:PORT``.
 * ``run_standalone(host, port, scenario_path)``: serve until cancelled.
 * ``routed_session(base_url)``: a ClientSession routing Blink hosts to the simulator.
-* ``Scenario``, ``load_scenario(path)``, ``default_scenario()``: the scenario format
+* ``Scenario``, ``load_scenario(path)``, ``default_scenario()``,
+  ``realistic_scenario()``: the scenario format
   (see ``SCENARIO.md``).
 
 Importing this package has no side effects and never imports aiomqtt.
@@ -15,7 +16,12 @@ Importing this package has no side effects and never imports aiomqtt.
 from blink_mqtt.simulator.core import AddedClip, Simulator
 from blink_mqtt.simulator.faults import Fault, FaultKind
 from blink_mqtt.simulator.routing import routed_session
-from blink_mqtt.simulator.scenario import Scenario, default_scenario, load_scenario
+from blink_mqtt.simulator.scenario import (
+    Scenario,
+    default_scenario,
+    load_scenario,
+    realistic_scenario,
+)
 from blink_mqtt.simulator.serving import run_standalone, serve
 from blink_mqtt.simulator.snapshot import CameraState, NetworkState, SimSnapshot
 from blink_mqtt.simulator.telemetry import Counters, RequestRecord
@@ -33,6 +39,7 @@ __all__ = [
     "Simulator",
     "default_scenario",
     "load_scenario",
+    "realistic_scenario",
     "routed_session",
     "run_standalone",
     "serve",

@@ -55,6 +55,12 @@ class CommandBook:
         self.commands[cmd.id] = cmd
         return cmd
 
+    def pending_on(self, network_id: int) -> bool:
+        """Whether a command on this network has not been polled to completion."""
+        return any(
+            cmd.network_id == network_id and cmd.pending_polls > 0 for cmd in self.commands.values()
+        )
+
     def find(self, network_id: int, command_id: int) -> Command | None:
         cmd = self.commands.get(command_id)
         if cmd is None or cmd.network_id != network_id:

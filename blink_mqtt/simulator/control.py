@@ -51,10 +51,10 @@ async def delete_clip(sim: Simulator, request: web.Request) -> Any:
     storage = request.match_info["storage"]
     if storage not in ("cloud", "usb"):
         raise ApiError(404, "storage must be cloud or usb")
+    purge = request.query.get("purge", "false") == "true"
     try:
-        sim.delete_clip(
-            int(request.match_info["clip_id"]), "cloud" if storage == "cloud" else "usb"
-        )
+        clip_id = int(request.match_info["clip_id"])
+        sim.delete_clip(clip_id, "cloud" if storage == "cloud" else "usb", purge=purge)
     except (KeyError, ValueError):
         raise ApiError(404, "Unknown clip") from None
     return _ok()
@@ -67,6 +67,30 @@ async def two_factor(sim: Simulator, request: web.Request) -> Any:
 
 async def expire_tokens(sim: Simulator, request: web.Request) -> Any:
     sim.expire_tokens(**(await _body(request, cm.ExpireTokens)).model_dump())
+    return _ok()
+
+
+async def fail_refreshes(sim: Simulator, request: web.Request) -> Any:
+    sim.fail_refreshes((await _body(request, cm.RefreshFailures)).count)
+    return _ok()
+
+
+async def lock_out(sim: Simulator, request: web.Request) -> Any:
+    sim.lock_out((await _body(request, cm.LockOut)).seconds)
+    return _ok()
+
+
+async def unlock(sim: Simulator, request: web.Request) -> Any:
+    sim.unlock()
+    return _ok()
+
+
+async def network_busy(sim: Simulator, request: web.Request) -> Any:
+    req = await _body(request, cm.NetworkBusy)
+    try:
+        sim.set_network_busy(request.match_info["ref"], req.busy)
+    except KeyError:
+        raise ApiError(404, "Unknown network") from None
     return _ok()
 
 
@@ -147,6 +171,10 @@ ROUTES = (
     _control("DELETE", "/clips/{storage}/{clip_id}", "delete_clip", delete_clip),
     _control("POST", "/2fa", "two_factor", two_factor),
     _control("POST", "/tokens/expire", "expire_tokens", expire_tokens),
+    _control("POST", "/tokens/fail_refreshes", "fail_refreshes", fail_refreshes),
+    _control("POST", "/lockout", "lock_out", lock_out),
+    _control("DELETE", "/lockout", "unlock", unlock),
+    _control("POST", "/networks/{ref}/busy", "network_busy", network_busy),
     _control("POST", "/sync_modules/{ref}", "sync_module", sync_module),
     _control("DELETE", "/sync_modules/{ref}", "remove_sync_module", remove_sync_module),
     _control("DELETE", "/cameras/{ref}", "remove_camera", remove_camera),

@@ -14,7 +14,13 @@ from aiohttp import web
 
 from blink_mqtt.simulator import control_models as cm
 from blink_mqtt.simulator.faults import Fault, FaultKind
-from blink_mqtt.simulator.scenario import Scenario, Storage, default_scenario
+from blink_mqtt.simulator.scenario import (
+    MediaKind,
+    MediaSource,
+    Scenario,
+    Storage,
+    default_scenario,
+)
 from blink_mqtt.simulator.snapshot import SimSnapshot, build_snapshot
 from blink_mqtt.simulator.state import Clock, SimState, utc_now
 from blink_mqtt.simulator.telemetry import Counters, RequestRecord
@@ -54,8 +60,12 @@ class Simulator:
         age_minutes: float | None = None,
         age_seconds: float | None = None,
         size: int | None = None,
+        source: MediaSource = "pir",
+        kind: MediaKind = "clip",
+        upload_delay_seconds: float = 0.0,
     ) -> AddedClip:
-        """A new clip for ``camera`` (id or name) in the cloud, on USB, or both."""
+        """A new clip (or snapshot item) for ``camera`` (id or name) in the cloud, on
+        USB, or both. ``upload_delay_seconds``: the cloud item is listed only then."""
         req = cm.AddClip(
             camera=camera,
             storage=storage,
@@ -63,6 +73,9 @@ class Simulator:
             age_minutes=age_minutes,
             age_seconds=age_seconds,
             size=size,
+            source=source,
+            kind=kind,
+            upload_delay_seconds=upload_delay_seconds,
         )
         return self._add_clip(req)
 
@@ -75,17 +88,27 @@ class Simulator:
         module = world.module_of(cam)
         if req.storage != "cloud" and (module is None or not module.local_storage):
             raise ValueError(f"camera {cam.name} has no active local storage")
-        cloud = world.add_cloud_clip(cam.id, created, size, now) if req.storage != "usb" else None
+        visible = now + timedelta(seconds=req.upload_delay_seconds)
+        cloud = None
+        if req.storage != "usb":
+            cloud = world.add_cloud_clip(
+                cam.id, created, size, visible, source=req.source, kind=req.kind
+            )
         usb = world.add_usb_clip(cam.id, created, size) if req.storage != "cloud" else None
         _LOGGER.info("Added %s clip for %s at %s", req.storage, cam.name, created.isoformat())
         return AddedClip(cloud.id if cloud else None, usb.id if usb else None, created)
 
-    def delete_clip(self, clip_id: int, storage: cm.ClipStorage = "cloud") -> None:
-        """Delete a cloud clip (listed as ``deleted`` from now on) or remove a USB clip."""
-        if storage == "cloud":
-            self.state.world.delete_cloud_clip(clip_id, self.state.now())
-        else:
+    def delete_clip(
+        self, clip_id: int, storage: cm.ClipStorage = "cloud", *, purge: bool = False
+    ) -> None:
+        """Delete a cloud clip (listed as ``deleted`` from now on; with ``purge`` gone
+        without a trace, as retention does) or remove a USB clip."""
+        if storage == "usb":
             del self.state.world.usb[clip_id]
+        elif purge:
+            self.state.world.purge_cloud_clip(clip_id)
+        else:
+            self.state.world.delete_cloud_clip(clip_id, self.state.now())
 
     def set_two_factor(self, *, enabled: bool | None = None, code: str | None = None) -> None:
         req = cm.TwoFactorUpdate(enabled=enabled, code=code)
@@ -97,6 +120,26 @@ class Simulator:
     def expire_tokens(self, *, refresh_tokens: bool = False) -> None:
         """Invalidate every access token (and every refresh token if asked)."""
         self.state.oauth.expire(refresh_tokens=refresh_tokens)
+
+    def fail_refreshes(self, count: int = 1) -> None:
+        """The next ``count`` refresh grants answer 503; the refresh token stays valid."""
+        self.state.limits.pending_refresh_failures = cm.RefreshFailures(count=count).count
+
+    def lock_out(self, seconds: float | None = None) -> None:
+        """Lock sign-ins now (429) for ``seconds`` (default: option ``lockout_seconds``)."""
+        limits = self.state.limits
+        limits.lock(self.state.epoch(), limits.lockout_seconds if seconds is None else seconds)
+
+    def unlock(self) -> None:
+        self.state.limits.unlock()
+
+    def set_network_busy(self, network: int | str, busy: bool) -> None:
+        """A busy network (id or name) answers every command with 409."""
+        net_id = self.state.world.network(network).id
+        if busy:
+            self.state.busy_networks.add(net_id)
+        else:
+            self.state.busy_networks.discard(net_id)
 
     def set_sync_module_online(self, sync_module: int | str, online: bool) -> None:
         """Sync module by id, network id or name."""
@@ -139,9 +182,10 @@ class Simulator:
     def set_options(self, **changes: Any) -> None:
         """Change run-time options (see ``control_models.OptionsUpdate``)."""
         req = cm.OptionsUpdate.model_validate(changes)
-        oauth, options = self.state.oauth, self.state.options
+        state = self.state
         for key, value in req.model_dump(exclude_none=True).items():
-            setattr(oauth if hasattr(oauth, key) else options, key, value)
+            target = next(t for t in (state.oauth, state.limits, state.options) if hasattr(t, key))
+            setattr(target, key, value)
 
     def issued_tokens(self) -> list[str]:
         """Every access and refresh token this simulator ever issued."""

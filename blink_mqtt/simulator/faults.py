@@ -17,7 +17,18 @@ from typing import Literal
 from blink_mqtt.simulator.responses import Body, BodyCut
 
 FaultKind = Literal[
-    "401", "404", "429", "500", "invalid_json", "delay", "slow_body", "truncate", "drop"
+    "401",
+    "404",
+    "429",
+    "500",
+    "503",
+    "invalid_json",
+    "delay",
+    "slow_body",
+    "truncate",
+    "drop",
+    "cloudflare_406",
+    "empty_cookies",
 ]
 ANY_ENDPOINT = "*"
 _SLOW_STEPS = 20

@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
-from blink_mqtt.simulator.scenario import CameraSpec, ClipSpec, NetworkSpec, Scenario
+from blink_mqtt.simulator.scenario import MediaKind, MediaSource, ThumbnailForm
 
 CameraKind = Literal["default", "mini", "doorbell"]
 _KIND_BY_TYPE: dict[str, CameraKind] = {"owl": "mini", "lotus": "doorbell"}
@@ -37,6 +37,7 @@ class Network:
     name: str
     armed: bool
     sync_module: SyncModule | None
+    time_zone: str = "UTC"
 
 
 @dataclass(slots=True)
@@ -47,13 +48,14 @@ class Camera:
     network_id: int
     serial: str
     fw_version: str
-    temperature: int
-    wifi_strength: int
-    battery: str
-    battery_voltage: int
+    temperature: int | None
+    wifi_strength: int | None
+    battery: str | None
+    battery_voltage: int | None
     enabled: bool
     status: str
     thumbnail_ts: int
+    thumbnail_form: ThumbnailForm = "current"
     snapshots: int = 0
 
     @property
@@ -71,6 +73,8 @@ class CloudClip:
     updated_at: datetime
     size: int
     deleted: bool = False
+    source: MediaSource = "pir"
+    kind: MediaKind = "clip"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,13 @@ class World:
         for cam in self.cameras.values():
             if cam.name.casefold() == ref.casefold():
                 return cam
+        raise KeyError(ref)
+
+    def network(self, ref: int | str) -> Network:
+        """A network by id or (case-insensitive) name; KeyError if unknown."""
+        for net in self.networks.values():
+            if str(ref).casefold() in (str(net.id), net.name.casefold()):
+                return net
         raise KeyError(ref)
 
     def sync_module(self, ref: int | str) -> SyncModule:
@@ -157,14 +168,24 @@ class World:
         return device.enabled if device is not None else network.armed
 
     def add_cloud_clip(
-        self, camera_id: int, created_at: datetime, size: int, visible_at: datetime | None = None
+        self,
+        camera_id: int,
+        created_at: datetime,
+        size: int,
+        visible_at: datetime | None = None,
+        *,
+        source: MediaSource = "pir",
+        kind: MediaKind = "clip",
     ) -> CloudClip:
+        """A cloud media item, listed in media/changed from ``visible_at`` (upload done)."""
         clip = CloudClip(
             id=next(self._cloud_ids),
             camera_id=camera_id,
             created_at=created_at,
             updated_at=max(created_at, visible_at or created_at),
             size=size,
+            source=source,
+            kind=kind,
         )
         self.cloud[clip.id] = clip
         return clip
@@ -180,6 +201,10 @@ class World:
         clip = self.cloud[clip_id]
         self.cloud[clip_id] = dataclasses.replace(clip, deleted=True, updated_at=now)
 
+    def purge_cloud_clip(self, clip_id: int) -> None:
+        """Remove a cloud clip without a trace (retention): no ``deleted`` listing."""
+        del self.cloud[clip_id]
+
     def mark_uploaded(self, clip_id: int) -> None:
         self.usb[clip_id] = dataclasses.replace(self.usb[clip_id], uploaded=True)
 
@@ -193,67 +218,3 @@ class World:
 
 def _module_keys(module: SyncModule) -> set[str]:
     return {str(module.id), str(module.network_id), module.name.casefold()}
-
-
-def build_world(scenario: Scenario, now: datetime) -> World:
-    """Create the device state of ``scenario``, with relative clip times based on ``now``."""
-    world = World()
-    ts = int(now.timestamp())
-    for net_spec in scenario.networks:
-        world.networks[net_spec.id] = _network(net_spec)
-        for cam_spec in net_spec.cameras:
-            world.cameras[cam_spec.id] = _camera(cam_spec, net_spec.id, ts)
-    for net_spec in scenario.networks:
-        for cam_spec in net_spec.cameras:
-            for clip in cam_spec.clips:
-                _add_scenario_clip(world, cam_spec.id, clip, now, scenario)
-    return world
-
-
-def _network(spec: NetworkSpec) -> Network:
-    mod = spec.sync_module
-    module = None
-    if mod is not None:
-        module = SyncModule(
-            id=mod.id,
-            network_id=spec.id,
-            name=spec.name,
-            serial=mod.serial,
-            fw_version=mod.fw_version,
-            online=mod.online,
-            local_storage=mod.local_storage,
-        )
-    return Network(id=spec.id, name=spec.name, armed=spec.armed, sync_module=module)
-
-
-def _camera(spec: CameraSpec, network_id: int, thumbnail_ts: int) -> Camera:
-    return Camera(
-        id=spec.id,
-        name=spec.name,
-        type=spec.type,
-        network_id=network_id,
-        serial=spec.serial,
-        fw_version=spec.fw_version,
-        temperature=spec.temperature,
-        wifi_strength=spec.wifi_strength,
-        battery=spec.battery,
-        battery_voltage=spec.battery_voltage,
-        enabled=spec.enabled,
-        status=spec.status,
-        thumbnail_ts=thumbnail_ts,
-    )
-
-
-def _add_scenario_clip(
-    world: World, camera_id: int, spec: ClipSpec, now: datetime, scenario: Scenario
-) -> None:
-    if spec.created_at is not None:
-        created = spec.created_at
-    else:
-        created = now - timedelta(minutes=spec.age_minutes or 0)
-    created = created.astimezone(UTC).replace(microsecond=0)
-    size = scenario.options.default_clip_size if spec.size is None else spec.size
-    if spec.storage in ("cloud", "both"):
-        world.add_cloud_clip(camera_id, created, size)
-    if spec.storage in ("usb", "both"):
-        world.add_usb_clip(camera_id, created, size)

@@ -13,6 +13,8 @@ from blink_mqtt.simulator.oauth_token import REDIRECT_URI, token
 from blink_mqtt.simulator.responses import (
     ApiError,
     BodyResponse,
+    CloudflareBlock,
+    EmptyCookies,
     error_response,
     html_response,
     json_response,
@@ -40,10 +42,19 @@ _SIGNIN_PAGE = """<!DOCTYPE html>
 
 
 def _session(request: web.Request) -> OAuthSession:
+    """The cookie's sign-in session; without it, Blink's 400 ``empty_cookies``."""
     session = request.app[STATE_KEY].oauth.sessions.get(request.cookies.get(COOKIE, ""))
     if session is None:
-        raise ApiError(400, "No sign-in session; start at /oauth/v2/authorize")
+        raise EmptyCookies
     return session
+
+
+def _refuse_if_locked(request: web.Request) -> None:
+    """429 for every sign-in while the account is locked out (see oauth_limits)."""
+    state = request.app[STATE_KEY]
+    if state.limits.locked(state.epoch()):
+        state.telemetry.count("signin_locked")
+        raise ApiError(429, "Too many login attempts. Please try again later.")
 
 
 async def authorize(request: web.Request) -> web.StreamResponse:
@@ -54,8 +65,10 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     for key, wanted in _REQUIRED.items():
         if query.get(key) != wanted:
             raise ApiError(400, f"Invalid or missing {key}")
-    if not is_uuid(query.get("hardware_id")) or not query.get("code_challenge"):
-        raise ApiError(406, "hardware_id must be a UUID")
+    if not query.get("code_challenge"):
+        raise ApiError(400, "Invalid or missing code_challenge")
+    if not is_uuid(query.get("hardware_id")):
+        raise CloudflareBlock("hardware_id refused")
     oauth = request.app[STATE_KEY].oauth
     session = oauth.new_session(query["code_challenge"], query["hardware_id"])
     response = redirect(SIGNIN_URL)
@@ -88,12 +101,15 @@ async def _checked_form(request: web.Request) -> tuple[OAuthSession, dict[str, s
 async def signin(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     session, form = await _checked_form(request)
+    _refuse_if_locked(request)
     account = state.account
     email_ok = form.get("username", "").casefold() == account.email.casefold()
     if not email_ok or form.get("password") != account.password:
         state.telemetry.count("signin_failures")
+        state.limits.sign_in_failed(state.epoch())
         _LOGGER.info("Sign-in rejected for %s", form.get("username"))
         return error_response(401, "Invalid credentials")
+    state.limits.sign_in_succeeded()
     if state.oauth.twofa_enabled:
         session.awaiting_2fa = True
         body = {"tsv_state": "required", "tsv_methods": ["email"], "next_time_in_secs": 60}
@@ -105,10 +121,12 @@ async def signin(request: web.Request) -> web.StreamResponse:
 async def verify_2fa(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     session, form = await _checked_form(request)
+    _refuse_if_locked(request)
     if not session.awaiting_2fa:
         raise ApiError(409, "No 2FA challenge pending")
     if form.get("2fa_code") != state.oauth.twofa_code:
         state.telemetry.count("twofa_failed")
+        state.limits.sign_in_failed(state.epoch())
         return json_response({"status": "invalid-code", "message": "Invalid code"}, status=401)
     state.telemetry.count("twofa_ok")
     session.awaiting_2fa = False

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from blink_mqtt.simulator.oauth_state import TokenPair, is_uuid, pkce_matches
-from blink_mqtt.simulator.responses import ApiError, json_response
+from blink_mqtt.simulator.responses import ApiError, CloudflareBlock, json_response
 from blink_mqtt.simulator.state import STATE_KEY, SimState
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,9 +32,17 @@ def _token_body(pair: TokenPair) -> dict[str, object]:
 
 
 def _require_uuid(value: str | None) -> str:
+    """Cloudflare's 406 for a refused hardware_id (home-assistant/core PR #178396)."""
     if value is None or not is_uuid(value):
-        raise ApiError(406, "hardware_id must be a UUID")
+        raise CloudflareBlock("hardware_id refused")
     return value
+
+
+def _transient_failure(state: SimState) -> None:
+    """A refresh failing for a while although its token is fine (see oauth_limits)."""
+    if state.limits.refresh_fails():
+        state.telemetry.count("refresh_transient_failures")
+        raise ApiError(503, "Service temporarily unavailable")
 
 
 def _code_grant(state: SimState, form: Form, request: web.Request) -> TokenPair:
@@ -52,6 +60,7 @@ def _code_grant(state: SimState, form: Form, request: web.Request) -> TokenPair:
 
 def _ios_refresh(state: SimState, form: Form, request: web.Request) -> TokenPair:
     hardware_id = _require_uuid(form.get("hardware_id"))
+    _transient_failure(state)
     pair = state.oauth.refresh_grant(form.get("refresh_token", ""), hardware_id, state.epoch())
     if pair is None:
         state.telemetry.count("startup_refresh_failures")
@@ -62,6 +71,7 @@ def _ios_refresh(state: SimState, form: Form, request: web.Request) -> TokenPair
 
 def _android_refresh(state: SimState, form: Form, request: web.Request) -> TokenPair:
     hardware_id = _require_uuid(request.headers.get("hardware_id"))
+    _transient_failure(state)
     if form.get("username", "").casefold() != state.account.email.casefold():
         state.telemetry.count("midsession_refresh_failures")
         raise ApiError(401, "invalid_grant: username")

@@ -19,6 +19,8 @@ from blink_mqtt.simulator.responses import (
     BodyResponse,
     BytesBody,
     DroppedResponse,
+    cloudflare_406,
+    empty_cookies,
     error_response,
     html_response,
 )
@@ -91,7 +93,7 @@ async def dispatch(request: web.Request, handler: Handler) -> web.StreamResponse
     try:
         return await handler(request)
     except ApiError as error:
-        return error_response(error.status, error.message, error.code)
+        return error.response()
 
 
 @web.middleware
@@ -114,6 +116,9 @@ _CANNED = {
     "429": lambda: error_response(429, "Too many requests, please slow down"),
     "500": lambda: html_response(_HTML_500, status=500),
     "invalid_json": lambda: BodyResponse(BytesBody(b'{"message": "cut sho')),
+    "503": lambda: error_response(503, "Service temporarily unavailable"),
+    "cloudflare_406": cloudflare_406,
+    "empty_cookies": empty_cookies,
 }
 
 

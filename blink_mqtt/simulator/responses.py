@@ -97,6 +97,36 @@ class ApiError(Exception):
         self.message = message
         self.code = code
 
+    def response(self) -> BodyResponse:
+        return error_response(self.status, self.message, self.code)
+
+
+class CloudflareBlock(ApiError):
+    """Cloudflare's edge refusing a client: 406 with an HTML page, not JSON.
+
+    Seen on ``api.oauth.blink.com`` since July 2026 (fronzbot/blinkpy#1266,
+    home-assistant/core#176708, #173419: "406 Not Acceptable (plain-text body, Cloudflare)").
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(406, reason)
+
+    def response(self) -> BodyResponse:
+        return cloudflare_406()
+
+
+class EmptyCookies(ApiError):
+    """The OAuth host's answer to a sign-in step without its session cookie.
+
+    Body as recorded in fronzbot/blinkpy#1147 and PR #1229.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(400, "Empty Cookies.")
+
+    def response(self) -> BodyResponse:
+        return empty_cookies()
+
 
 def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
@@ -119,3 +149,27 @@ def html_response(html: str, status: int = 200) -> BodyResponse:
 def redirect(location: str, status: int = 302) -> BodyResponse:
     headers = {"Location": location}
     return BodyResponse(BytesBody(b""), status=status, content_type="text/plain", headers=headers)
+
+
+_CLOUDFLARE_406 = (
+    "<html><head><title>406 Not Acceptable</title></head><body>"
+    "<center><h1>406 Not Acceptable</h1></center><hr><center>cloudflare</center>"
+    "</body></html>"
+)
+
+
+def cloudflare_406() -> BodyResponse:
+    """Cloudflare's 406: an HTML page with ``Server: cloudflare`` (blinkpy#1266)."""
+    body = BytesBody(_CLOUDFLARE_406.encode("utf-8"))
+    headers = {"Server": "cloudflare", "CF-RAY": "8f00000000000000-FRA"}
+    return BodyResponse(body, status=406, content_type="text/html", headers=headers)
+
+
+def empty_cookies() -> BodyResponse:
+    """400 ``empty_cookies`` (blinkpy#1147, PR #1229)."""
+    payload = {
+        "error": "bad_request",
+        "error_cause": "empty_cookies",
+        "error_description": "Empty Cookies.",
+    }
+    return json_response(payload, status=400)

@@ -8,7 +8,13 @@ from aiohttp import web
 
 from blink_mqtt.simulator import views
 from blink_mqtt.simulator.responses import ApiError, json_response
-from blink_mqtt.simulator.rest_common import command_reply, network_at, path_int, sim_state
+from blink_mqtt.simulator.rest_common import (
+    command_reply,
+    exclusive,
+    network_at,
+    path_int,
+    sim_state,
+)
 from blink_mqtt.simulator.routes import ACCOUNT, Route, VHost, rest
 
 _LOGGER = logging.getLogger(__name__)
@@ -63,13 +69,30 @@ def _set_armed(request: web.Request, armed: bool) -> None:
     _LOGGER.info("Network %s %s", network.name, "armed" if armed else "disarmed")
 
 
+NO_CAMERAS_ENABLED = {"message": "No Cameras Enabled for Motion", "code": 304}
+
+
+def _answer_304(request: web.Request) -> bool:
+    """Whether arm/disarm answers Blink's 304 body (it still works): fronzbot/blinkpy#213."""
+    state = sim_state(request)
+    mode = state.options.arm_answer_304
+    if mode == "no_cameras_enabled":
+        cameras = state.world.cameras_in(network_at(request).id)
+        return not any(cam.enabled for cam in cameras)
+    return mode == "always"
+
+
 async def arm(request: web.Request) -> web.StreamResponse:
     _set_armed(request, True)
+    if _answer_304(request):
+        return json_response(NO_CAMERAS_ENABLED)
     return command_reply(request, "arm")
 
 
 async def disarm(request: web.Request) -> web.StreamResponse:
     _set_armed(request, False)
+    if _answer_304(request):
+        return json_response(NO_CAMERAS_ENABLED)
     return command_reply(request, "disarm")
 
 
@@ -81,6 +104,6 @@ ROUTES = (
     rest("GET", "/network/{nid}/syncmodules", "syncmodules", syncmodules),
     rest("POST", "/network/{nid}/update", "network_update", network_update),
     rest("GET", "/network/{nid}/command/{command_id}", "command_status", command_status),
-    rest("POST", ACCOUNT + "/state/arm", "arm", arm),
-    rest("POST", ACCOUNT + "/state/disarm", "disarm", disarm),
+    rest("POST", ACCOUNT + "/state/arm", "arm", exclusive(arm)),
+    rest("POST", ACCOUNT + "/state/disarm", "disarm", exclusive(disarm)),
 )

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from blink_mqtt.simulator import views
 from blink_mqtt.simulator.model import Camera, CameraKind
 from blink_mqtt.simulator.responses import ApiError, json_response
-from blink_mqtt.simulator.rest_common import camera_at, command_reply, sim_state
+from blink_mqtt.simulator.rest_common import camera_at, command_reply, exclusive, sim_state
 from blink_mqtt.simulator.routes import CAMERA, DOORBELL, OWL, Handler, Route, rest
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,7 +26,8 @@ class OwlConfigBody(BaseModel):
 
 async def camera_config(request: web.Request) -> web.StreamResponse:
     cam = camera_at(request, "default")
-    return json_response(views.camera_config(cam, sim_state(request).now()))
+    state = sim_state(request)
+    return json_response(views.camera_config(cam, state.now(), state.account.id))
 
 
 async def camera_signals(request: web.Request) -> web.StreamResponse:
@@ -84,7 +85,8 @@ def _set_motion(kind: CameraKind, enabled: bool) -> Handler:
 
 async def owl_config_get(request: web.Request) -> web.StreamResponse:
     cam = camera_at(request, "mini")
-    return json_response(views.camera_config(cam, sim_state(request).now())["camera"][0])
+    state = sim_state(request)
+    return json_response(views.camera_config(cam, state.now(), state.account.id)["camera"][0])
 
 
 async def owl_config(request: web.Request) -> web.StreamResponse:
@@ -102,16 +104,18 @@ async def owl_config(request: web.Request) -> web.StreamResponse:
 ROUTES = (
     rest("GET", CAMERA + "/config", "camera_config", camera_config),
     rest("GET", CAMERA + "/signals", "camera_signals", camera_signals),
-    rest("POST", CAMERA + "/thumbnail", "snap", _snap("default")),
-    rest("POST", OWL + "/thumbnail", "snap", _snap("mini")),
-    rest("POST", DOORBELL + "/thumbnail", "snap", _snap("doorbell")),
-    rest("POST", CAMERA + "/clip", "record", _record("default")),
-    rest("POST", OWL + "/clip", "record", _record("mini")),
-    rest("POST", DOORBELL + "/clip", "record", _record("doorbell")),
-    rest("POST", CAMERA + "/enable", "motion_enable", _set_motion("default", True)),
-    rest("POST", CAMERA + "/disable", "motion_disable", _set_motion("default", False)),
-    rest("POST", DOORBELL + "/enable", "motion_enable", _set_motion("doorbell", True)),
-    rest("POST", DOORBELL + "/disable", "motion_disable", _set_motion("doorbell", False)),
+    rest("POST", CAMERA + "/thumbnail", "snap", exclusive(_snap("default"))),
+    rest("POST", OWL + "/thumbnail", "snap", exclusive(_snap("mini"))),
+    rest("POST", DOORBELL + "/thumbnail", "snap", exclusive(_snap("doorbell"))),
+    rest("POST", CAMERA + "/clip", "record", exclusive(_record("default"))),
+    rest("POST", OWL + "/clip", "record", exclusive(_record("mini"))),
+    rest("POST", DOORBELL + "/clip", "record", exclusive(_record("doorbell"))),
+    rest("POST", CAMERA + "/enable", "motion_enable", exclusive(_set_motion("default", True))),
+    rest("POST", CAMERA + "/disable", "motion_disable", exclusive(_set_motion("default", False))),
+    rest("POST", DOORBELL + "/enable", "motion_enable", exclusive(_set_motion("doorbell", True))),
+    rest(
+        "POST", DOORBELL + "/disable", "motion_disable", exclusive(_set_motion("doorbell", False))
+    ),
     rest("GET", OWL + "/config", "owl_config", owl_config_get),
-    Route("POST", OWL + "/config", "owl_config", owl_config),
+    Route("POST", OWL + "/config", "owl_config", exclusive(owl_config)),
 )

@@ -6,8 +6,11 @@ from aiohttp import web
 
 from blink_mqtt.simulator.model import Camera, CameraKind, Network
 from blink_mqtt.simulator.responses import ApiError, BodyResponse, json_response
+from blink_mqtt.simulator.routes import Handler
 from blink_mqtt.simulator.state import STATE_KEY, SimState
 from blink_mqtt.simulator.views import command_created
+
+BUSY_MESSAGE = "Sync module is busy, please try again"
 
 
 def sim_state(request: web.Request) -> SimState:
@@ -45,3 +48,24 @@ def command_reply(request: web.Request, kind: str, camera: Camera | None = None)
     network_id = camera.network_id if camera else path_int(request, "nid")
     cmd = state.issue_command(network_id, kind, camera.id if camera else None)
     return json_response(command_created(cmd))
+
+
+def exclusive(handler: Handler) -> Handler:
+    """A command handler that first makes sure its network takes commands.
+
+    A busy network (``Simulator.set_network_busy``), or with
+    ``one_command_per_network`` one whose earlier command is still pending, answers 409
+    and changes nothing. Blink users see "sync module busy" errors when commands
+    overlap (colinbendell/homebridge-blink-for-home#14, fronzbot/blinkpy#138); the 409
+    status is our assumption.
+    """
+
+    async def run(request: web.Request) -> web.StreamResponse:
+        state = sim_state(request)
+        network_id = path_int(request, "nid")
+        pending = state.options.one_command_per_network and state.commands.pending_on(network_id)
+        if network_id in state.busy_networks or pending:
+            raise ApiError(409, BUSY_MESSAGE)
+        return await handler(request)
+
+    return run

@@ -24,6 +24,9 @@ async def media_changed(request: web.Request) -> web.StreamResponse:
     except ValueError:
         raise ApiError(400, "Invalid since or page") from None
     body = media_page(state.world, state.account.id, since, page, state.now())
+    if state.options.clips_vanish_after_listing:  # retention strikes before the download
+        for item in body["media"]:
+            state.world.purge_cloud_clip(item["id"])
     return json_response(body)
 
 
@@ -32,11 +35,20 @@ def jpeg_response(data: bytes) -> BodyResponse:
 
 
 async def thumbnail(request: web.Request) -> web.StreamResponse:
-    """The latest image of the camera, whatever ``ts`` was asked for."""
+    """The latest image of the camera, whatever ``ts`` (or old-form name) was asked for."""
     cam = sim_state(request).world.cameras.get(path_int(request, "cid"))
     if cam is None or cam.network_id != path_int(request, "nid"):
         raise ApiError(404, "Camera not found")
     return jpeg_response(media.snapshot_jpeg(cam.id, cam.snapshots))
+
+
+async def snapshot_item(request: web.Request) -> web.StreamResponse:
+    """The JPEG of a snapshot item of the media list (not an MP4)."""
+    state = sim_state(request)
+    found = state.world.cloud.get(path_int(request, "clip_id"))
+    if found is None or found.deleted or found.kind != "snapshot":
+        raise ApiError(404, "Media not found")
+    return jpeg_response(media.jpeg_with_comment(f"blink-mqtt simulator snapshot {found.id}"))
 
 
 async def media_thumb(request: web.Request) -> web.StreamResponse:
@@ -51,14 +63,20 @@ async def clip(request: web.Request) -> web.StreamResponse:
     found = state.world.cloud.get(path_int(request, "clip_id"))
     if found is None or found.deleted or found.updated_at > state.now():
         raise ApiError(404, "Media not found")
+    if found.kind != "clip":
+        raise ApiError(404, "Media not found")
     body = media.clip_body(f"blink-mqtt simulator cloud clip {found.id}", found.size)
     return BodyResponse(body, content_type=MP4)
 
 
-THUMBNAIL = "/api/v3/media/accounts/{aid}/networks/{nid}/{ptype}/{cid}/thumbnail/thumbnail.jpg"
+MEDIA_V3 = "/api/v3/media/accounts/{aid}/networks/{nid}/{ptype}/{cid}"
+THUMBNAIL = MEDIA_V3 + "/thumbnail/thumbnail.jpg"
+LEGACY_THUMBNAIL = "/media/production/account/{aid}/network/{nid}/{ptype}/{cid}/thumbnail/{name}"
 ROUTES = (
     rest("GET", "/api/v1/accounts/{aid}/media/changed", "media_changed", media_changed),
     rest("GET", THUMBNAIL, "thumbnail", thumbnail),
+    rest("GET", LEGACY_THUMBNAIL, "thumbnail", thumbnail),
+    rest("GET", MEDIA_V3 + "/snapshot/{clip_id}.jpg", "snapshot_item", snapshot_item),
     rest("GET", "/api/v2/accounts/{aid}/media/thumb/{clip_id}", "media_thumb", media_thumb),
     rest("GET", "/api/v2/accounts/{aid}/media/clip/{clip_id}.mp4", "clip", clip),
 )

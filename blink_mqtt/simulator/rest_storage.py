@@ -56,7 +56,8 @@ async def manifest_get(request: web.Request) -> web.StreamResponse:
     if found.not_ready_polls > 0:
         found.not_ready_polls -= 1
         return json_response({"version": "1.0", "status": "processing"})
-    return json_response(manifest(state.world, module, found.manifest_id))
+    unit = state.options.usb_size_unit
+    return json_response(manifest(state.world, module, found.manifest_id, unit))
 
 
 async def local_clip_request(request: web.Request) -> web.StreamResponse:

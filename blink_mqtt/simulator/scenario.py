@@ -17,6 +17,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 Storage = Literal["cloud", "usb", "both"]
 BatteryState = Literal["ok", "low"]
 CameraStatus = Literal["online", "offline", "done"]
+MediaSource = Literal["pir", "cv_motion", "liveview", "button_press"]
+MediaKind = Literal["clip", "snapshot"]
+ThumbnailForm = Literal["current", "null", "legacy"]
+SizeUnit = Literal["bytes", "kb"]
+Arm304 = Literal["never", "no_cameras_enabled", "always"]
 STANDALONE_TYPES = frozenset({"owl", "lotus"})
 
 
@@ -31,28 +36,39 @@ class ClipSpec(_Spec):
     created_at: AwareDatetime | None = None
     storage: Storage = "cloud"
     size: int | None = Field(default=None, ge=0)
+    source: MediaSource = "pir"
+    kind: MediaKind = "clip"
 
     @model_validator(mode="after")
     def _one_time(self) -> Self:
         if (self.age_minutes is None) == (self.created_at is None):
             raise ValueError("give exactly one of age_minutes and created_at")
+        if self.kind == "snapshot" and self.storage != "cloud":
+            raise ValueError("snapshot items live in the cloud only")
         return self
 
 
 class CameraSpec(_Spec):
-    """A camera; ``type`` owl is a Mini, lotus a doorbell, anything else a default camera."""
+    """A camera; ``type`` owl is a Mini, lotus a doorbell, anything else a default camera.
+
+    ``None`` leaves a field out of every answer (real Minis report no battery,
+    temperature or Wi-Fi; real doorbells no temperature). ``thumbnail`` is the form of
+    the thumbnail field: ``current`` (``/api/v3/...&ext=``), ``null``, or ``legacy``
+    (the old ``/media/production/...`` path without extension).
+    """
 
     id: int
     name: str = Field(min_length=1)
     type: str = "catalina"
     serial: str
     fw_version: str
-    temperature: int = 70
-    wifi_strength: int = -55
-    battery: BatteryState = "ok"
-    battery_voltage: int = 160
+    temperature: int | None = 70
+    wifi_strength: int | None = -55
+    battery: BatteryState | None = "ok"
+    battery_voltage: int | None = 160
     enabled: bool = True
     status: CameraStatus = "online"
+    thumbnail: ThumbnailForm = "current"
     clips: tuple[ClipSpec, ...] = ()
 
 
@@ -70,6 +86,7 @@ class NetworkSpec(_Spec):
     id: int
     name: str = Field(min_length=1)
     armed: bool = False
+    time_zone: str = "UTC"
     sync_module: SyncModuleSpec | None = None
     cameras: tuple[CameraSpec, ...] = ()
 
@@ -101,10 +118,17 @@ class OptionsSpec(_Spec):
 
     token_expiry_seconds: int = Field(default=14400, ge=1)
     rotate_refresh_tokens: bool = True
+    refresh_fail_every: int = Field(default=0, ge=0)
+    lockout_after_failures: int = Field(default=0, ge=0)
+    lockout_seconds: float = Field(default=3600.0, ge=0)
     command_pending_polls: int = Field(default=1, ge=0)
+    one_command_per_network: bool = False
+    arm_answer_304: Arm304 = "never"
     record_delay_seconds: float = Field(default=0.0, ge=0)
     default_clip_size: int = Field(default=65536, ge=0)
     manifest_not_ready_polls: int = Field(default=0, ge=0)
+    usb_size_unit: SizeUnit = "bytes"
+    clips_vanish_after_listing: bool = False
 
 
 class Scenario(_Spec):
@@ -134,7 +158,16 @@ def load_scenario(path: str | Path) -> Scenario:
     return Scenario.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
+def _packaged(name: str) -> Scenario:
+    text = resources.files(__package__).joinpath(name).read_text("utf-8")
+    return Scenario.model_validate(json.loads(text))
+
+
 def default_scenario() -> Scenario:
     """The built-in scenario (``default_scenario.json`` shipped with the package)."""
-    text = resources.files(__package__).joinpath("default_scenario.json").read_text("utf-8")
-    return Scenario.model_validate(json.loads(text))
+    return _packaged("default_scenario.json")
+
+
+def realistic_scenario() -> Scenario:
+    """Devices shaped as real accounts record them (``realistic_scenario.json``)."""
+    return _packaged("realistic_scenario.json")

@@ -10,10 +10,12 @@ from aiohttp import web
 
 from blink_mqtt.simulator.commands import Command, CommandBook
 from blink_mqtt.simulator.faults import FaultBook
-from blink_mqtt.simulator.model import World, build_world
+from blink_mqtt.simulator.model import World
+from blink_mqtt.simulator.oauth_limits import LoginLimits
 from blink_mqtt.simulator.oauth_state import OAuthState
-from blink_mqtt.simulator.scenario import AccountSpec, OptionsSpec, Scenario
+from blink_mqtt.simulator.scenario import AccountSpec, Arm304, OptionsSpec, Scenario, SizeUnit
 from blink_mqtt.simulator.telemetry import Telemetry
+from blink_mqtt.simulator.world_build import build_world
 
 Clock = Callable[[], datetime]
 
@@ -27,18 +29,26 @@ class Options:
     """Run-time behaviour; starts from the scenario's options."""
 
     command_pending_polls: int
+    one_command_per_network: bool
+    arm_answer_304: Arm304
     record_delay_seconds: float
     default_clip_size: int
     manifest_not_ready_polls: int
+    usb_size_unit: SizeUnit
+    clips_vanish_after_listing: bool
     latency_seconds: float = 0.0
 
     @classmethod
     def from_spec(cls, spec: OptionsSpec) -> Options:
         return cls(
             command_pending_polls=spec.command_pending_polls,
+            one_command_per_network=spec.one_command_per_network,
+            arm_answer_304=spec.arm_answer_304,
             record_delay_seconds=spec.record_delay_seconds,
             default_clip_size=spec.default_clip_size,
             manifest_not_ready_polls=spec.manifest_not_ready_polls,
+            usb_size_unit=spec.usb_size_unit,
+            clips_vanish_after_listing=spec.clips_vanish_after_listing,
         )
 
 
@@ -56,6 +66,12 @@ class SimState:
             token_expiry_seconds=scenario.options.token_expiry_seconds,
             rotate_refresh_tokens=scenario.options.rotate_refresh_tokens,
         )
+        self.limits = LoginLimits(
+            lockout_after_failures=scenario.options.lockout_after_failures,
+            lockout_seconds=scenario.options.lockout_seconds,
+            refresh_fail_every=scenario.options.refresh_fail_every,
+        )
+        self.busy_networks: set[int] = set()
         self.commands = CommandBook()
         self.faults = FaultBook()
         self.telemetry = Telemetry()

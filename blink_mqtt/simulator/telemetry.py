@@ -15,6 +15,8 @@ CounterName = Literal[
     "twofa_ok",
     "twofa_failed",
     "signin_failures",
+    "signin_locked",
+    "refresh_transient_failures",
 ]
 COUNTER_NAMES: tuple[str, ...] = get_args(CounterName)
 

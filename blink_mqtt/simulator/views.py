@@ -24,8 +24,32 @@ def thumbnail_path(account_id: int, cam: Camera) -> str:
     )
 
 
-def _wifi_bars(cam: Camera) -> int:
+def legacy_thumbnail_path(account_id: int, cam: Camera) -> str:
+    """The old form, no extension (a real Mini's homescreen, fronzbot/blinkpy#290)."""
+    return (
+        f"/media/production/account/{account_id}/network/{cam.network_id}/{cam.type}/"
+        f"{cam.id}/thumbnail/fw_{cam.fw_version}__{cam.thumbnail_ts}"
+    )
+
+
+def device_thumbnail(account_id: int, cam: Camera) -> str | None:
+    """The homescreen ``thumbnail`` of a camera in its configured form."""
+    if cam.thumbnail_form == "null":
+        return None
+    if cam.thumbnail_form == "legacy":
+        return legacy_thumbnail_path(account_id, cam)
+    return thumbnail_path(account_id, cam)
+
+
+def _wifi_bars(cam: Camera) -> int | None:
+    if cam.wifi_strength is None:
+        return None
     return max(1, min(5, (cam.wifi_strength + 100) // 10))
+
+
+def _present(**fields: Any) -> JSON:
+    """Only the fields the device reports (a None field is left out)."""
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _device(account_id: int, cam: Camera) -> JSON:
@@ -38,11 +62,13 @@ def _device(account_id: int, cam: Camera) -> JSON:
         "type": cam.type,
         "enabled": cam.enabled,
         "status": cam.status,
-        "battery": cam.battery,
-        "battery_voltage": cam.battery_voltage,
-        "wifi_strength": cam.wifi_strength,
-        "temperature": cam.temperature,
-        "thumbnail": thumbnail_path(account_id, cam),
+        **_present(
+            battery=cam.battery,
+            battery_voltage=cam.battery_voltage,
+            wifi_strength=cam.wifi_strength,
+            temperature=cam.temperature,
+        ),
+        "thumbnail": device_thumbnail(account_id, cam),
     }
 
 
@@ -79,7 +105,7 @@ def homescreen(world: World, account_id: int) -> JSON:
 
 def _homescreen_network(world: World, net: Network) -> JSON:
     armed = world.network_armed(net)
-    return {"id": net.id, "name": net.name, "armed": armed, "time_zone": "UTC"}
+    return {"id": net.id, "name": net.name, "armed": armed, "time_zone": net.time_zone}
 
 
 def _modules(world: World) -> list[SyncModule]:
@@ -142,26 +168,35 @@ def network_update(world: World, net: Network) -> JSON:
     }
 
 
-def camera_config(cam: Camera, now: datetime) -> JSON:
-    bars = _BARS.get(cam.battery, 2)
+def _battery_bars(cam: Camera) -> int | None:
+    return None if cam.battery is None else _BARS.get(cam.battery, 2)
+
+
+def _config_thumbnail(account_id: int, cam: Camera) -> int | str | None:
+    """Camera config carries only the ``ts`` in the current form."""
+    if cam.thumbnail_form == "current":
+        return cam.thumbnail_ts
+    return device_thumbnail(account_id, cam)
+
+
+def camera_config(cam: Camera, now: datetime, account_id: int) -> JSON:
+    signals = _present(
+        lfr=5, wifi=_wifi_bars(cam), battery=_battery_bars(cam), temp=cam.temperature
+    )
     config = {
-        **_device(0, cam),
-        "thumbnail": cam.thumbnail_ts,
-        "battery_state": cam.battery,
+        **_device(account_id, cam),
+        "thumbnail": _config_thumbnail(account_id, cam),
+        **_present(battery_state=cam.battery),
         "battery_check_time": iso(now),
-        "signals": {"lfr": 5, "wifi": _wifi_bars(cam), "battery": bars, "temp": cam.temperature},
+        "signals": signals,
     }
     return {"camera": [config]}
 
 
 def camera_signals(cam: Camera, now: datetime) -> JSON:
-    return {
-        "lfr": 5,
-        "wifi": _wifi_bars(cam),
-        "battery": _BARS.get(cam.battery, 2),
-        "temp": cam.temperature - 2,
-        "updated_at": iso(now),
-    }
+    temp = None if cam.temperature is None else cam.temperature - 2
+    signals = _present(wifi=_wifi_bars(cam), battery=_battery_bars(cam), temp=temp)
+    return {"lfr": 5, **signals, "updated_at": iso(now)}
 
 
 def command_created(cmd: Command) -> JSON:

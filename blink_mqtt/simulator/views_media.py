@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
-from blink_mqtt.simulator.model import CloudClip, SyncModule, World
+from blink_mqtt.simulator.model import CloudClip, SyncModule, UsbClip, World
+from blink_mqtt.simulator.scenario import SizeUnit
 from blink_mqtt.simulator.views import JSON, iso
 
 PAGE_SIZE = 25
@@ -38,9 +39,20 @@ def clip_path(account_id: int, clip_id: int) -> str:
     return f"/api/v2/accounts/{account_id}/media/clip/{clip_id}.mp4"
 
 
+def snapshot_item_path(world: World, account_id: int, clip: CloudClip) -> str:
+    """A snapshot item's media: a JPEG under /api/v3 (the path shape is assumed)."""
+    cam = world.cameras[clip.camera_id]
+    return (
+        f"/api/v3/media/accounts/{account_id}/networks/{cam.network_id}/{cam.type}/"
+        f"{cam.id}/snapshot/{clip.id}.jpg"
+    )
+
+
 def media_item(world: World, account_id: int, clip: CloudClip) -> JSON:
     cam = world.cameras[clip.camera_id]
     net = world.networks[cam.network_id]
+    snapshot = clip.kind == "snapshot"
+    media = snapshot_item_path(world, account_id, clip) if snapshot else None
     return {
         "id": clip.id,
         "created_at": iso(clip.created_at),
@@ -51,14 +63,14 @@ def media_item(world: World, account_id: int, clip: CloudClip) -> JSON:
         "device_name": cam.name,
         "network_id": net.id,
         "network_name": net.name,
-        "type": "video",
-        "source": "pir",
+        "type": "photo" if snapshot else "video",
+        "source": clip.source,
         "watched": False,
         "partial": False,
         "size": clip.size,
         "thumbnail": f"/api/v2/accounts/{account_id}/media/thumb/{clip.id}",
-        "media": clip_path(account_id, clip.id),
-        "time_zone": "UTC",
+        "media": media or clip_path(account_id, clip.id),
+        "time_zone": net.time_zone,
     }
 
 
@@ -82,12 +94,18 @@ def manifest_camera_name(name: str) -> str:
     return re.sub(r"\W+", "", name)
 
 
-def manifest(world: World, module: SyncModule, manifest_id: int) -> JSON:
+def manifest_size(clip: UsbClip, unit: SizeUnit) -> str:
+    """``size`` as a string; real manifests give values like "186" to "452", which
+    look like KB (fronzbot/blinkpy tests/test_sync_module.py)."""
+    return str(clip.size if unit == "bytes" else max(1, round(clip.size / 1024)))
+
+
+def manifest(world: World, module: SyncModule, manifest_id: int, unit: SizeUnit = "bytes") -> JSON:
     clips = sorted(world.usb_clips_of(module), key=lambda clip: clip.created_at, reverse=True)
     items = [
         {
             "id": str(clip.id),
-            "size": str(clip.size),
+            "size": manifest_size(clip, unit),
             "camera_name": manifest_camera_name(world.cameras[clip.camera_id].name),
             "created_at": iso(clip.created_at),
         }
