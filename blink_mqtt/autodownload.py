@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from blink_mqtt import downloads
 from blink_mqtt.errors import BlinkMqttError
-from blink_mqtt.messages import Cameras
 
 if TYPE_CHECKING:
-    from blink_mqtt.commands import Context
+    from blink_mqtt.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +52,14 @@ class AutoDownload:
             self._running = False
 
     async def _archive(self) -> None:
+        ctx = self._context()
         try:
-            data = await downloads.recent(self._context(), Cameras())
+            result, _ = await downloads.archive_recent(
+                ctx, list(ctx.account.snapshot().cameras), None
+            )
         except BlinkMqttError as err:
             log.warning("Auto-download failed: %s", err.message)
             return
-        except Exception:
-            log.exception("Auto-download failed with a bug; the bridge keeps running")
-            return
-        saved = sum(len(paths) for paths in data["downloaded_clips"].values())
-        if saved or data["failed"]:
-            log.info("Auto-download: %d clip(s) saved, %d failed", saved, len(data["failed"]))
+        saved = sum(len(paths) for paths in result.downloaded.values())
+        if saved or result.failed:
+            log.info("Auto-download: %d clip(s) saved, %d failed", saved, len(result.failed))

@@ -1,103 +1,56 @@
-"""The command table: name -> (request model, handler). A new command is one row."""
+"""The handlers of the requests that are not downloads: each takes the Context and its
+validated request and returns its reply value (replies.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
 
-from blink_mqtt import downloads
+from blink_mqtt.context import Context
 from blink_mqtt.errors import NotAuthenticated
 from blink_mqtt.messages import (
     Arm,
     CameraArg,
-    Cameras,
     Disarm,
-    DownloadSince,
     Empty,
     MotionDetection,
     NamedSyncModules,
-    Request,
-    SyncDownload,
     TwoFactorCode,
 )
-from blink_mqtt.state import CameraState, Snapshot, SyncState
-
-if TYPE_CHECKING:
-    from blink_mqtt.account import BlinkAccount
-    from blink_mqtt.archive import MediaArchive
-    from blink_mqtt.settings import Settings
-
-
-class Hub(Protocol):
-    """What handlers may ask of the running service (implemented in service.py)."""
-
-    async def poll_now(self) -> Snapshot: ...
-    def publish_state(self) -> None: ...
-    def publish_image(self, camera: CameraState, image: bytes) -> None: ...
-    def publish_event(self, camera: CameraState, event: dict[str, Any]) -> None: ...
-    def publish_progress(self, progress: dict[str, Any]) -> None: ...
-    def health(self) -> dict[str, Any]: ...
-    async def logged_in(self) -> None: ...
+from blink_mqtt.replies import (
+    ArmReply,
+    CameraImage,
+    CameraNews,
+    CamerasReply,
+    HealthReply,
+    LoginReply,
+    MotionDetectionReply,
+    RecordReply,
+    RefreshReply,
+    SnapReply,
+    SnapshotEvent,
+    StateChanged,
+    TwoFactorReply,
+)
+from blink_mqtt.state import SyncState
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
-    settings: Settings
-    account: BlinkAccount
-    archive: MediaArchive
-    hub: Hub
-    request_id: Any = None
-    command: str = ""
-
-
-Handler = Callable[[Context, Any], Awaitable[Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    model: type[Request]
-    handler: Handler
-    needs_login: bool = True
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-async def cameras(ctx: Context, _: Empty) -> dict[str, Any]:
+async def cameras(ctx: Context, _: Empty) -> CamerasReply:
     snapshot = ctx.account.snapshot(ctx.archive.last_clips())
-    return {
-        "cameras": [c.payload() for c in snapshot.cameras],
-        "sync_modules": [s.payload() for s in snapshot.syncs],
-    }
+    return CamerasReply(snapshot.cameras, snapshot.syncs)
 
 
-async def snap(ctx: Context, req: CameraArg) -> dict[str, Any]:
+async def snap(ctx: Context, req: CameraArg) -> SnapReply:
     camera = ctx.account.camera(req.camera)
     outcome = await ctx.account.snap(camera)
     saved = await ctx.archive.save_snapshot(camera.name, outcome.image)
-    ctx.hub.publish_image(camera, outcome.image)
-    ctx.hub.publish_event(
-        camera,
-        {
-            "event_type": "snapshot",
-            "camera": camera.name,
-            "path": saved.path,
-            "taken_at": _iso(outcome.taken_at),
-            "fresh": outcome.fresh,
-        },
+    ctx.hub.emit(CameraImage(camera, outcome.image))
+    event = SnapshotEvent(camera.name, saved.path, outcome.taken_at, outcome.fresh)
+    ctx.hub.emit(CameraNews(camera, event))
+    ctx.hub.emit(StateChanged())
+    url = ctx.archive.public_url(saved.path)
+    return SnapReply(
+        camera.name, saved.path, url, len(outcome.image), outcome.taken_at, outcome.fresh
     )
-    ctx.hub.publish_state()
-    return {
-        "camera": camera.name,
-        "path": saved.path,
-        "url": ctx.archive.public_url(saved.path),
-        "bytes": len(outcome.image),
-        "taken_at": _iso(outcome.taken_at),
-        "fresh": outcome.fresh,
-    }
 
 
 def _syncs(ctx: Context, req: NamedSyncModules) -> list[SyncState]:
@@ -106,72 +59,54 @@ def _syncs(ctx: Context, req: NamedSyncModules) -> list[SyncState]:
     return [ctx.account.sync_module(ref) for ref in req.sync_module]
 
 
-async def _arm(ctx: Context, req: NamedSyncModules, armed: bool) -> dict[str, Any]:
+async def _arm(ctx: Context, req: NamedSyncModules, armed: bool) -> ArmReply:
     result = {}
     for sync in _syncs(ctx, req):
         result[sync.name] = await ctx.account.set_armed(sync, armed)
-    ctx.hub.publish_state()
-    return {"sync_modules": result}
+    ctx.hub.emit(StateChanged())
+    return ArmReply(result)
 
 
-async def arm(ctx: Context, req: Arm) -> dict[str, Any]:
+async def arm(ctx: Context, req: Arm) -> ArmReply:
     return await _arm(ctx, req, req.armed)
 
 
-async def disarm(ctx: Context, req: Disarm) -> dict[str, Any]:
+async def disarm(ctx: Context, req: Disarm) -> ArmReply:
     return await _arm(ctx, req, False)
 
 
-async def motion_detection(ctx: Context, req: MotionDetection) -> dict[str, Any]:
+async def motion_detection(ctx: Context, req: MotionDetection) -> MotionDetectionReply:
     camera = ctx.account.camera(req.camera)
     enabled = await ctx.account.set_motion_detection(camera, req.enabled)
-    ctx.hub.publish_state()
-    return {"camera": camera.name, "enabled": enabled}
+    ctx.hub.emit(StateChanged())
+    return MotionDetectionReply(camera.name, enabled)
 
 
-async def record(ctx: Context, req: CameraArg) -> dict[str, Any]:
+async def record(ctx: Context, req: CameraArg) -> RecordReply:
     camera = ctx.account.camera(req.camera)
     await ctx.account.record(camera)
-    return {"camera": camera.name, "requested_at": datetime.now(UTC).isoformat()}
+    return RecordReply(camera.name, datetime.now(UTC))
 
 
-async def refresh(ctx: Context, _: Empty) -> dict[str, Any]:
+async def refresh(ctx: Context, _: Empty) -> RefreshReply:
     snapshot = await ctx.hub.poll_now()
-    return {"refreshed_at": _iso(snapshot.taken_at), "cameras": len(snapshot.cameras)}
+    return RefreshReply(snapshot.taken_at, len(snapshot.cameras))
 
 
-async def two_factor(ctx: Context, req: TwoFactorCode) -> dict[str, Any]:
+async def two_factor(ctx: Context, req: TwoFactorCode) -> TwoFactorReply:
     status = await ctx.account.submit_2fa(req.code)
     await ctx.hub.logged_in()
-    return {"auth": status.state}
+    return TwoFactorReply(status.state)
 
 
-async def login(ctx: Context, _: Empty) -> dict[str, Any]:
+async def login(ctx: Context, _: Empty) -> LoginReply:
     status = await ctx.account.start()
     if status.state == "ok":
         await ctx.hub.logged_in()
     elif status.state not in ("2fa_required",):
         raise NotAuthenticated(status.message)
-    return {"auth": status.state, "message": status.message}
+    return LoginReply(status.state, status.message)
 
 
-async def health(ctx: Context, _: Empty) -> dict[str, Any]:
+async def health(ctx: Context, _: Empty) -> HealthReply:
     return ctx.hub.health()
-
-
-COMMANDS: dict[str, Command] = {
-    "cameras": Command(Empty, cameras),
-    "get-camera-info": Command(Empty, cameras),
-    "snap": Command(CameraArg, snap),
-    "download-recent": Command(Cameras, downloads.recent),
-    "download-since": Command(DownloadSince, downloads.since),
-    "sync-download": Command(SyncDownload, downloads.usb),
-    "arm": Command(Arm, arm),
-    "disarm": Command(Disarm, disarm),
-    "motion-detection": Command(MotionDetection, motion_detection),
-    "record": Command(CameraArg, record),
-    "refresh": Command(Empty, refresh),
-    "2fa": Command(TwoFactorCode, two_factor, needs_login=False),
-    "login": Command(Empty, login, needs_login=False),
-    "health": Command(Empty, health, needs_login=False),
-}

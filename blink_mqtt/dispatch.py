@@ -1,16 +1,79 @@
-"""One request in, one response envelope out: decode, look up, run, wrap."""
+"""The command table and the dispatcher: one request in, one response envelope out
+(decode, look up, wait for login if needed, run, wrap).
+
+A new command is one row here and one handler (commands.py or downloads.py).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
-from blink_mqtt.commands import COMMANDS, Context
+from blink_mqtt import commands, downloads
+from blink_mqtt.context import Context
 from blink_mqtt.errors import BlinkMqttError, UnknownCommand
-from blink_mqtt.messages import RawRequest, decode, error, ok
+from blink_mqtt.messages import (
+    Arm,
+    CameraArg,
+    Cameras,
+    Disarm,
+    DownloadSince,
+    Empty,
+    MotionDetection,
+    RawRequest,
+    Request,
+    SyncDownload,
+    TwoFactorCode,
+    decode,
+    error,
+    ok,
+)
+from blink_mqtt.replies import (
+    ArmReply,
+    CamerasReply,
+    DownloadReply,
+    HealthReply,
+    LoginReply,
+    MotionDetectionReply,
+    RecordReply,
+    RefreshReply,
+    Reply,
+    SnapReply,
+    TwoFactorReply,
+)
 
 log = logging.getLogger(__name__)
 MAX_COMMAND_IN_MESSAGE = 64
+
+Handler = Callable[[Context, Any], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    model: type[Request]
+    handler: Handler
+    reply: type[Reply]
+    needs_login: bool = True
+
+
+COMMANDS: dict[str, Command] = {
+    "cameras": Command(Empty, commands.cameras, CamerasReply),
+    "get-camera-info": Command(Empty, commands.cameras, CamerasReply),
+    "snap": Command(CameraArg, commands.snap, SnapReply),
+    "download-recent": Command(Cameras, downloads.recent, DownloadReply),
+    "download-since": Command(DownloadSince, downloads.since, DownloadReply),
+    "sync-download": Command(SyncDownload, downloads.usb, DownloadReply),
+    "arm": Command(Arm, commands.arm, ArmReply),
+    "disarm": Command(Disarm, commands.disarm, ArmReply),
+    "motion-detection": Command(MotionDetection, commands.motion_detection, MotionDetectionReply),
+    "record": Command(CameraArg, commands.record, RecordReply),
+    "refresh": Command(Empty, commands.refresh, RefreshReply),
+    "2fa": Command(TwoFactorCode, commands.two_factor, TwoFactorReply, needs_login=False),
+    "login": Command(Empty, commands.login, LoginReply, needs_login=False),
+    "health": Command(Empty, commands.health, HealthReply, needs_login=False),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +98,8 @@ def unknown(command: str) -> UnknownCommand:
 
 
 async def handle(ctx: Context, command: str, raw: RawRequest) -> Answer:
-    """Never raises (except cancellation): every failure is an error envelope."""
+    """Never raises (except cancellation): every failure is an error envelope; an
+    exception that is not one of ours is a bug, logged with its traceback."""
     spec = COMMANDS.get(command)
     if spec is None:
         return refuse(command, raw, unknown(command))
@@ -46,8 +110,8 @@ async def handle(ctx: Context, command: str, raw: RawRequest) -> Answer:
         ctx = replace(ctx, request_id=rid, command=command)
         if spec.needs_login:
             ctx.account.require_login()
-        data = await spec.handler(ctx, request)
-        response = ok(command, rid, data)  # a value JSON can't hold is a bug too
+        reply = await spec.handler(ctx, request)
+        response = ok(command, rid, reply.to_json())
     except BlinkMqttError as err:
         log.info("Request %s failed: %s: %s", command, err.code, err.message)
         return Answer(error(command, rid, err), err.code)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from blink_mqtt import __version__, discovery, strictjson
 from blink_mqtt.bridge import Inbound, Outbound
 from blink_mqtt.messages import dumps
+from blink_mqtt.replies import BridgeConfig, BridgeInfo, CameraEvent, MotionEvent, Progress
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AuthStatus, CameraState, Changes, Snapshot, changes
 from blink_mqtt.topics import Topics
@@ -59,10 +59,7 @@ class StatePublisher:
             if image:
                 self.image(camera, image)
         for camera in motion:
-            self.event(
-                camera,
-                {"event_type": "motion", "camera": camera.name, "recorded_at": camera.last_record},
-            )
+            self.event(camera, MotionEvent(camera.name, camera.last_record))
         self._clear_old_topics(self.published, new)
         self.published = new
         return diff
@@ -111,39 +108,36 @@ class StatePublisher:
     def image(self, camera: CameraState, image: bytes) -> None:
         self._retain(self.topics.camera_image(camera.slug), image)
 
-    def event(self, camera: CameraState, event: dict[str, Any]) -> None:
-        self._send(Outbound(self.topics.camera_event(camera.slug), dumps(event)))
+    def event(self, camera: CameraState, event: CameraEvent) -> None:
+        self._send(Outbound(self.topics.camera_event(camera.slug), dumps(event.to_json())))
 
-    def progress(self, progress: dict[str, Any]) -> None:
-        self._send(Outbound(self.topics.bridge_progress, dumps(progress), qos=0))
+    def progress(self, progress: Progress) -> None:
+        self._send(Outbound(self.topics.bridge_progress, dumps(progress.to_json()), qos=0))
 
     def auth(self, status: AuthStatus) -> None:
         self._retain(self.topics.bridge_auth, dumps(status.payload()))
 
     def info(self, snapshot: Snapshot) -> None:
         s = self.settings
-        self._retain(
-            self.topics.bridge_info,
-            dumps(
-                {
-                    "version": __version__,
-                    "blinkpy_version": blinkpy_version(),
-                    "schema": SCHEMA,
-                    "cameras": [c.name for c in snapshot.cameras],
-                    "sync_modules": [x.name for x in snapshot.syncs],
-                    "config": {
-                        "base_topic": s.mqtt_base_topic,
-                        "mqtt_protocol": s.mqtt_protocol,
-                        "ha_discovery": s.ha_discovery,
-                        "ha_discovery_prefix": s.ha_discovery_prefix,
-                        "refresh_interval": s.refresh_interval,
-                        "media_dir": str(s.media_dir),
-                        "sort_clips": s.sort_clips,
-                        "auto_download": s.auto_download,
-                        "download_concurrency": s.download_concurrency,
-                        "retention_days": s.retention_days,
-                        "simulator": bool(s.blink_simulator_url),
-                    },
-                }
-            ),
+        config = BridgeConfig(
+            base_topic=s.mqtt_base_topic,
+            mqtt_protocol=s.mqtt_protocol,
+            ha_discovery=s.ha_discovery,
+            ha_discovery_prefix=s.ha_discovery_prefix,
+            refresh_interval=s.refresh_interval,
+            media_dir=str(s.media_dir),
+            sort_clips=s.sort_clips,
+            auto_download=s.auto_download,
+            download_concurrency=s.download_concurrency,
+            retention_days=s.retention_days,
+            simulator=bool(s.blink_simulator_url),
         )
+        info = BridgeInfo(
+            version=__version__,
+            blinkpy_version=blinkpy_version(),
+            schema=SCHEMA,
+            cameras=[c.name for c in snapshot.cameras],
+            sync_modules=[x.name for x in snapshot.syncs],
+            config=config,
+        )
+        self._retain(self.topics.bridge_info, dumps(info.to_json()))

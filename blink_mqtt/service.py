@@ -18,13 +18,21 @@ from blink_mqtt.archive import MediaArchive
 from blink_mqtt.autodownload import COMMAND as AUTO_DOWNLOAD
 from blink_mqtt.autodownload import AutoDownload
 from blink_mqtt.bridge import Inbound, MqttBridge, Outbound
-from blink_mqtt.commands import Context
+from blink_mqtt.context import Context
 from blink_mqtt.entity_commands import translate
 from blink_mqtt.errors import BlinkMqttError, Busy, InvalidRequest
 from blink_mqtt.messages import RawRequest, read
 from blink_mqtt.publishing import StatePublisher
+from blink_mqtt.replies import (
+    CameraImage,
+    CameraNews,
+    Emitted,
+    HealthReply,
+    Progress,
+    StateChanged,
+)
 from blink_mqtt.settings import Settings
-from blink_mqtt.state import AuthStatus, CameraState, Snapshot
+from blink_mqtt.state import AuthStatus, Snapshot
 from blink_mqtt.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -244,27 +252,26 @@ class Service:
         self._last_refresh = datetime.now(UTC)
         self.states.republish(self._snapshot(), self.account.image)
 
-    def publish_state(self) -> None:
-        self.states.update(self._snapshot(), self.account.image)
+    def emit(self, message: Emitted) -> None:
+        match message:
+            case CameraNews(camera, event):
+                self.states.event(camera, event)
+            case CameraImage(camera, image):
+                self.states.image(camera, image)
+            case Progress():
+                self.states.progress(message)
+            case StateChanged():
+                self.states.update(self._snapshot(), self.account.image)
 
-    def publish_image(self, camera: CameraState, image: bytes) -> None:
-        self.states.image(camera, image)
-
-    def publish_event(self, camera: CameraState, event: dict[str, Any]) -> None:
-        self.states.event(camera, event)
-
-    def publish_progress(self, progress: dict[str, Any]) -> None:
-        self.states.progress(progress)
-
-    def health(self) -> dict[str, Any]:
-        return {
-            "uptime_s": round(time.monotonic() - self._started, 1),
-            "mqtt": "connected" if self.mqtt.connected else "disconnected",
-            "auth": self.account.status.state,
-            "last_refresh": self._last_refresh.isoformat() if self._last_refresh else None,
-            "blink_requests": self.account.counter.count,
-            "requests_in_flight": self._in_flight,
-        }
+    def health(self) -> HealthReply:
+        return HealthReply(
+            uptime_s=round(time.monotonic() - self._started, 1),
+            mqtt="connected" if self.mqtt.connected else "disconnected",
+            auth=self.account.status.state,
+            last_refresh=self._last_refresh,
+            blink_requests=self.account.counter.count,
+            requests_in_flight=self._in_flight,
+        )
 
 
 def _now() -> datetime:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from blink_mqtt import downloads
 from blink_mqtt.archive import ClipRef, writer
 from blink_mqtt.archive.batch import Downloader
 from blink_mqtt.errors import BlinkUnavailable, StorageError
@@ -51,7 +52,7 @@ async def test_result_data_is_the_documented_response(tmp_path: Path) -> None:
     async with opened(tmp_path, sort_clips=False) as archive:
         await archive.download(clips[:1], source.fetch)
         result = await archive.download([*clips, clip("Garage")], source.fetch)
-    assert result.to_data(T0) == {
+    assert downloads.reply(result, T0).to_json() == {
         "downloaded_clips": {"Garage": ["media/Garage/Garage-2025-07-02t05-36-54-00-00.mp4"]},
         "since": "2025-07-02T05:36:54+00:00",
         "skipped": {"Front Door": [UNSORTED]},

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blink_mqtt.commands import COMMANDS
+from blink_mqtt.dispatch import COMMANDS
 from blink_mqtt.errors import ERROR_CODES
 from blink_mqtt.messages import MAX_PAYLOAD
 from tests.bridge_env import AnyBroker, BridgeEnv

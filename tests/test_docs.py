@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from blink_mqtt.__main__ import SUBCOMMANDS
-from blink_mqtt.commands import COMMANDS
+from blink_mqtt.dispatch import COMMANDS
 from blink_mqtt.entity_commands import CAMERA_COMMANDS, SYNC_COMMANDS, translate
 from blink_mqtt.settings import SECRET_FILE_SETTINGS, Settings, known_names
 from blink_mqtt.topics import Topics

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from blink_mqtt.commands import COMMANDS
+from blink_mqtt.dispatch import COMMANDS
 from blink_mqtt.errors import ERROR_CODES
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AUTH_STATES, CameraState, SyncState

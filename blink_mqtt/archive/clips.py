@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +74,6 @@ class Failure:
     code: str
     message: str
 
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "camera": self.camera,
-            "recorded_at": self.recorded_at.isoformat(),
-            "source": self.source,
-            "error": {"code": self.code, "message": self.message},
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class DownloadResult:
@@ -90,12 +82,3 @@ class DownloadResult:
     downloaded: dict[str, list[str]] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)
     failed: list[Failure] = field(default_factory=list)
-
-    def to_data(self, since: datetime) -> dict[str, Any]:
-        """The `data` of a download response (mqtt-api.md, section 3)."""
-        return {
-            "downloaded_clips": {camera: list(paths) for camera, paths in self.downloaded.items()},
-            "since": since.isoformat(),
-            "skipped": {camera: list(paths) for camera, paths in self.skipped.items()},
-            "failed": [failure.to_data() for failure in self.failed],
-        }

@@ -18,6 +18,7 @@ from blink_mqtt.archive.batch import Downloader
 from blink_mqtt.archive.clips import ClipRef, DownloadResult, Fetch, OnProgress, OnSaved, Saved
 from blink_mqtt.archive.index import ClipIndex
 from blink_mqtt.archive.latest import delete_clips, refresh_latest
+from blink_mqtt.archive.recent import RecentWindow
 from blink_mqtt.archive.writer import remove_leftovers, settle, temp_path, write_atomic
 from blink_mqtt.errors import BlinkUnavailable, StorageError
 from blink_mqtt.mediafile import is_valid_jpeg
@@ -159,37 +160,26 @@ class MediaArchive:
 
     # --- cursors -----------------------------------------------------------------------
 
-    def recent_since(
-        self, source: str, cameras: Collection[str], now: datetime | None = None
-    ) -> datetime:
-        """Where download-recent of `cameras` from `source` starts (list clips >= it).
-
-        The earliest of the cameras' cursors; a camera without one (the first run)
-        looks back TIMEDELTA_HOURS from `now`.
-        """
-        first_run = (now or self._clock()) - timedelta(hours=self.config.timedelta_hours)
-        starts = [self._db.cursor(source, camera) or first_run for camera in cameras]
-        return min(starts, default=first_run)
-
-    def cursor(self, source: str, camera: str) -> datetime | None:
-        """Where the next download-recent of `camera` from `source` resumes; None before
-        its first run."""
-        return self._db.cursor(source, camera)
-
-    def advance(
+    def recent_window(
         self,
         source: str,
         cameras: Collection[str],
-        listed_until: datetime,
-        result: DownloadResult,
-    ) -> None:
-        """Move the cursors of `cameras` to `listed_until`, the end of what was listed,
-        but never past a camera's earliest clip from `source` that failed."""
-        cursors = dict.fromkeys(cameras, listed_until)
-        for failure in result.failed:
-            if failure.source == source and failure.camera in cursors:
-                cursors[failure.camera] = min(cursors[failure.camera], failure.recorded_at)
-        self._db.set_cursors(source, cursors)
+        now: datetime | None = None,
+        overlap: timedelta = timedelta(0),
+    ) -> RecentWindow:
+        """The download-recent run of `cameras` from `source` that starts now."""
+        now = now or self._clock()
+        return RecentWindow(
+            source,
+            {camera: self._db.cursor(source, camera) for camera in cameras},
+            first_run=now - timedelta(hours=self.config.timedelta_hours),
+            listed_until=now,
+            overlap=overlap,
+        )
+
+    def advance(self, window: RecentWindow, result: DownloadResult) -> None:
+        """Store the cursors `window` leaves after a run that achieved `result`."""
+        self._db.set_cursors(window.source, window.advanced(result.failed))
 
     # --- writing -----------------------------------------------------------------------
 
