@@ -111,7 +111,7 @@ async def poll_seeing_clip(
     await sim.reset()
     before = bridge.rss_kib()
     bridge.reset_peak()
-    poll = asyncio.create_task(caller.ok("refresh", timeout=300))
+    poll = asyncio.create_task(caller.ok("refresh", wait=300))
     sampled = await sampled_peak(bridge, poll)
     await poll
     peak = max(sampled, bridge.peak_kib())
@@ -168,7 +168,8 @@ async def poll_figures(setup: Setup, sizes: list[int], rounds: int) -> list[Figu
     for cameras in sizes:
         async with running(setup, cameras, f"poll-{cameras}") as (sim, _, caller):
             counts, times, by_endpoint = await requests_per_poll(sim, caller, rounds)
-            print(f"{cameras} cameras, requests of the last poll: {dict(sorted(by_endpoint.items()))}")
+            last = dict(sorted(by_endpoint.items()))
+            print(f"{cameras} cameras, requests of the last poll: {last}")
             at_most = cameras == max(sizes) == 50
             figures.append(
                 Figure(
@@ -180,11 +181,10 @@ async def poll_figures(setup: Setup, sizes: list[int], rounds: int) -> list[Figu
                     load=rig.load(),
                 )
             )
-            figures.append(
-                Figure(f"poll time, {cameras} cameras", "ms", times, load=rig.load())
-            )
+            figures.append(Figure(f"poll time, {cameras} cameras", "ms", times, load=rig.load()))
             if cameras == max(sizes):
-                figures.append(await midpoll_figure(caller, cameras, statistics.median(times), rounds))
+                poll_ms = statistics.median(times)
+                figures.append(await midpoll_figure(caller, cameras, poll_ms, rounds))
     return figures
 
 

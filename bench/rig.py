@@ -131,9 +131,7 @@ class Sim:
         await self.control("POST", "/_sim/clips", {"camera": camera, "size": size})
 
 
-@contextlib.asynccontextmanager
-async def simulator(scenario: Scenario, workdir: Path, latency: float) -> AsyncIterator[Sim]:
-    """`blink-mqtt simulator` serving `scenario` in its own process, LATENCY per request."""
+def _spawn_simulator(scenario: Scenario, workdir: Path) -> tuple[subprocess.Popen[bytes], Sim]:
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"scenario-{uuid.uuid4().hex[:6]}.json"
     path.write_text(scenario.model_dump_json())
@@ -147,7 +145,17 @@ async def simulator(scenario: Scenario, workdir: Path, latency: float) -> AsyncI
     )
     try:
         _wait_listening(port, process)
-        sim = Sim(f"http://{HOST}:{port}", process.pid)
+    except BaseException:
+        _stop(process)
+        raise
+    return process, Sim(f"http://{HOST}:{port}", process.pid)
+
+
+@contextlib.asynccontextmanager
+async def simulator(scenario: Scenario, workdir: Path, latency: float) -> AsyncIterator[Sim]:
+    """`blink-mqtt simulator` serving `scenario` in its own process, LATENCY per request."""
+    process, sim = _spawn_simulator(scenario, workdir)
+    try:
         await sim.control("POST", "/_sim/latency", {"seconds": latency})
         # Blink's own command latency (status polls a second apart) is the same for every
         # contender and would hide what the bridge adds.
@@ -247,7 +255,7 @@ class Caller:
                 payload = message.payload
                 future.set_result(payload if isinstance(payload, bytes) else b"")
 
-    async def call(self, command: str, payload: str = "", timeout: float = 60) -> Answer:
+    async def call(self, command: str, payload: str = "", wait: float = 60) -> Answer:
         correlation = uuid.uuid4().bytes
         future = asyncio.get_running_loop().create_future()
         self._waiting[correlation] = future
@@ -259,7 +267,7 @@ class Caller:
             f"{BASE}/request/{command}", payload.encode(), qos=1, properties=properties
         )
         try:
-            raw = await asyncio.wait_for(future, timeout)
+            raw = await asyncio.wait_for(future, wait)
         except TimeoutError:
             self._waiting.pop(correlation, None)
             return Answer("timeout", None, (time.perf_counter() - start) * 1000, None)
@@ -268,23 +276,23 @@ class Caller:
         code = envelope.get("error", {}).get("code") if envelope["status"] != "ok" else None
         return Answer(envelope["status"], code, ms, envelope.get("data"))
 
-    async def ok(self, command: str, payload: str = "", timeout: float = 60) -> Answer:
-        answer = await self.call(command, payload, timeout)
+    async def ok(self, command: str, payload: str = "", wait: float = 60) -> Answer:
+        answer = await self.call(command, payload, wait)
         if answer.status != "ok":
             raise RuntimeError(f"{command} {payload!r}: {answer}")
         return answer
 
-    async def ready(self, cameras: int, timeout: float = START_TIMEOUT) -> None:
+    async def ready(self, cameras: int, wait: float = START_TIMEOUT) -> None:
         """Wait until the bridge is logged in and lists `cameras` cameras."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            health = await self.call("health", timeout=5)
+            health = await self.call("health", wait=5)
             if health.status == "ok" and health.data["auth"] == "ok":
-                listed = await self.call("cameras", timeout=5)
+                listed = await self.call("cameras", wait=5)
                 if listed.status == "ok" and len(listed.data["cameras"]) == cameras:
                     return
             await asyncio.sleep(0.2)
-        raise SystemExit(f"the bridge was not ready with {cameras} cameras in {timeout:.0f} s")
+        raise SystemExit(f"the bridge was not ready with {cameras} cameras in {wait:.0f} s")
 
 
 @contextlib.asynccontextmanager
