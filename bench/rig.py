@@ -303,7 +303,9 @@ async def caller(mqtt_port: int) -> AsyncIterator[Caller]:
         protocol=aiomqtt.ProtocolVersion.V5,
         identifier=f"bench-client-{uuid.uuid4().hex[:8]}",
         socket_options=[NO_DELAY],
+        max_inflight_messages=1000,  # paho's default 20 would hold back a burst of 50
     ) as client:
+        client.pending_calls_threshold = 1000  # a burst is not a concern here
         rr = Caller(client)
         await client.subscribe(rr.reply, qos=1)
         reader = asyncio.create_task(rr._read())
