@@ -16,8 +16,8 @@ Sequential: N requests one after another, each timed. Concurrent: bursts of 50 s
 once (MQTT v5 requests with Response Topic and Correlation Data; direct: 50 coroutines
 gathered), each timed from the start of its burst to its own answer; a `busy` answer
 counts as such and its time is left out. `health` (answered without Blink) shows
-what 50 concurrent MQTT round trips through the bridge cost at all. Every figure is the median over ROUNDS rounds
-of that round's p50 or p99. Targets: 50 concurrent `cameras` p99 at most 25 ms over
+what 50 concurrent MQTT round trips through the bridge cost at all. Every figure is
+the median over ROUNDS rounds of that round's p50 or p99. Targets: 50 concurrent `cameras` p99 at most 25 ms over
 direct; 50 concurrent `snap` of one camera p99 at most 1.5x a single snap through the
 bridge (sequential p50), and no `busy` answer. Prints a table; exits 0.
 """
@@ -162,6 +162,8 @@ async def one_round(caller: rig.Caller, blink: Blink, sizes: Sizes) -> Round:
             result.busy = refused
         samples, _ = await burst(lambda d=direct: always_ok(d), sizes.bursts)  # type: ignore[misc]
         result.figures[operation, "concurrent", "direct"] = (p50(samples), p99(samples))
+    samples, _ = await burst(lambda: always_ok(lambda: caller.ok("health")), sizes.bursts)
+    result.figures["health", "concurrent", "bridge"] = (p50(samples), p99(samples))
     return result
 
 
