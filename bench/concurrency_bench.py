@@ -17,9 +17,10 @@ once (MQTT v5 requests with Response Topic and Correlation Data; direct: 50 coro
 gathered), each timed from the start of its burst to its own answer; a `busy` answer
 counts as such and its time is left out. `health` (answered without Blink) shows
 what 50 concurrent MQTT round trips through the bridge cost at all. Every figure is
-the median over ROUNDS rounds of that round's p50 or p99. Targets: 50 concurrent `cameras` p99 at most 25 ms over
-direct; 50 concurrent `snap` of one camera p99 at most 1.5x a single snap through the
-bridge (sequential p50), and no `busy` answer. Prints a table; exits 0.
+the median over ROUNDS rounds of that round's p50 or p99. Targets: 50 concurrent
+`cameras` p99 at most 25 ms over direct; 50 concurrent `snap` of one camera p99 at most
+1.5x a single snap through the bridge (sequential p50), and no `busy` answer. Prints a
+table; exits 0.
 """
 
 from __future__ import annotations
