@@ -58,7 +58,7 @@ def fill_index(workdir: Path, cameras: list[str], count: int) -> None:
 
 
 async def measure(
-    setup: tuple[rig.Sim, int], workdir: Path, cameras: int, count: int, *, filled: int
+    setup: tuple[rig.Sim, int], workdir: Path, cameras: int, count: int, *, indexed: int
 ) -> tuple[float, float]:
     sim, port = setup
     chosen = scenarios.default_without_2fa()
@@ -66,7 +66,7 @@ async def measure(
         async with rig.caller(port) as caller:
             await caller.ready(cameras)
             listed = (await caller.ok("cameras")).data["cameras"]
-            if filled and not all(cam["last_clip"] for cam in listed):
+            if indexed and not all(cam["last_clip"] for cam in listed):
                 raise SystemExit(f"the bridge did not read the index in {workdir}: {listed}")
             for _ in range(20):  # warm-up
                 await caller.ok("cameras")
@@ -94,7 +94,7 @@ async def run(args: argparse.Namespace) -> int:
                     for size in sizes:
                         here = workdir / f"round-{n}-{size}"
                         shutil.copytree(workdir / f"template-{size}", here)
-                        result = await measure((sim, port), here, len(names), count, filled=size)
+                        result = await measure((sim, port), here, len(names), count, indexed=size)
                         results[size].append(result)
                         loads[size] = rig.load()
     empty = [r[0] for r in results[sizes[0]]]
