@@ -151,7 +151,7 @@ def runs_table(rows: dict[str, dict[str, Any]]) -> None:
         )
 
 
-def target_figures(rounds: dict[str, list[dict[str, Any]]], concurrency: str) -> list[Figure]:
+def target_figures(rounds: dict[str, list[dict[str, Any]]]) -> list[Figure]:
     def secs(kind: str) -> list[float]:
         return [float(r["seconds"]) for r in rounds[kind]]
 
@@ -232,7 +232,7 @@ def main(args: argparse.Namespace) -> int:
         f" median of {args.repeat} round(s)"
     )
     runs_table({kind: median(results) for kind, results in rounds.items()})
-    table("archive throughput and memory", target_figures(rounds, concurrency))
+    table("archive throughput and memory", target_figures(rounds))
     return 0
 
 
