@@ -196,9 +196,12 @@ def target_figures(rounds: dict[str, list[dict[str, Any]]]) -> list[Figure]:
     ]
 
 
-async def add_big_clip(sim: rig.Sim, size: int, n: int) -> None:
+async def add_big_clip(sim: rig.Sim, size: int, n: int) -> int:
+    """A new big clip of camera BIG; returns its cloud id."""
     created = (BIG_AT + timedelta(minutes=n)).isoformat()
-    await sim.control("POST", "/_sim/clips", {"camera": BIG, "created_at": created, "size": size})
+    body = {"camera": BIG, "created_at": created, "size": size}
+    added = await sim.control("POST", "/_sim/clips", body)
+    return int(added["cloud_id"])
 
 
 async def rounds_of(args: argparse.Namespace, workdir: Path) -> dict[str, list[dict[str, Any]]]:
@@ -209,9 +212,10 @@ async def rounds_of(args: argparse.Namespace, workdir: Path) -> dict[str, list[d
         for n in range(args.repeat):  # interleaved, so that load changes hit all alike
             for kind in KINDS:
                 rounds[kind].append(run_worker(kind, sim, workdir / f"r{n}", args))
-        for n in range(args.repeat):  # each big run finds only its own new clip
-            await add_big_clip(sim, args.big_mb * MB, n)
+        for n in range(args.repeat):  # each big run finds only its own clip
+            clip = await add_big_clip(sim, args.big_mb * MB, n)
             rounds["big"].append(run_worker("big", sim, workdir / f"big{n}", args))
+            await sim.control("DELETE", f"/_sim/clips/cloud/{clip}?purge=true")
     return rounds
 
 

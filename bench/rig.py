@@ -117,7 +117,8 @@ class Sim:
             session.request(method, self.url + path, json=body) as response,
         ):
             response.raise_for_status()
-            return await response.json()
+            text = await response.text()
+        return json.loads(text) if text else None
 
     async def reset(self) -> None:
         await self.control("POST", "/_sim/reset", {})
