@@ -8,7 +8,7 @@ per-device parts (topics, serials, names) and never branches on the entity kind.
 Ids derive from serials, never from names: object id and device identifier
 `blink_<serial>` (sync modules `blink_sync_<serial>`, the bridge `blink_bridge_<base>`),
 unique_id `<object id>_<key>`. Options use HA's full key names (no abbreviations).
-Conventions: shared/docs/ha-discovery.md; topics and payloads: shared/docs/mqtt-api.md.
+Topics and payloads: the README's MQTT reference; the HA rules checked: tests/ha_rules.json.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ COMMANDS: dict[str, Command] = {
     "snap": Command(CameraArg, commands.snap, SnapReply),
     "download-recent": Command(Cameras, downloads.recent, DownloadReply),
     "download-since": Command(DownloadSince, downloads.since, DownloadReply),
-    "sync-download": Command(SyncDownload, downloads.usb, DownloadReply),
+    "sync-download": Command(SyncDownload, downloads.sync_download, DownloadReply),
     "arm": Command(Arm, commands.arm, ArmReply),
     "disarm": Command(Disarm, commands.disarm, ArmReply),
     "motion-detection": Command(MotionDetection, commands.motion_detection, MotionDetectionReply),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from blink_mqtt.archive import ClipRef, DownloadResult, Failure
+from blink_mqtt.archive import DownloadResult, Failure
 from blink_mqtt.archive.recent import CLOUD_OVERLAP
+from blink_mqtt.clipref import CLOUD, ClipRef, usb
 from blink_mqtt.context import Context
 from blink_mqtt.errors import BlinkMqttError, UnknownSyncModule
 from blink_mqtt.messages import Cameras, DownloadSince, SyncDownload
@@ -46,7 +47,7 @@ async def _archive(ctx: Context, clips: list[ClipRef], sort: bool | None) -> Dow
 
     async def on_saved(clip: ClipRef, path: str, size: int) -> None:
         if (camera := by_name.get(clip.camera)) is not None:
-            event = ClipSavedEvent(clip.camera, clip.recorded_at, path, size, clip.source)
+            event = ClipSavedEvent(clip.camera, clip.recorded_at, path, size, str(clip.source))
             ctx.hub.emit(CameraNews(camera, event))
 
     result = await ctx.archive.download(
@@ -61,7 +62,7 @@ async def archive_recent(
 ) -> tuple[DownloadResult, datetime]:
     """Cloud clips since download-recent last ran for these cameras (archive/recent.py)."""
     now = datetime.now(UTC)
-    window = ctx.archive.recent_window("cloud", [c.name for c in cameras], now, CLOUD_OVERLAP)
+    window = ctx.archive.recent_window(CLOUD, [c.name for c in cameras], now, CLOUD_OVERLAP)
     listed = await ctx.account.cloud_clips(window.list_since, strict=False)
     result = await _archive(ctx, [clip for clip in listed if window.wants(clip)], sort)
     ctx.archive.advance(window, result)
@@ -77,7 +78,7 @@ def reply(
 
 def _failure(failure: Failure) -> ClipFailure:
     error = ErrorInfo(failure.code, failure.message)
-    return ClipFailure(failure.camera, failure.recorded_at, failure.source, error)
+    return ClipFailure(failure.camera, failure.recorded_at, str(failure.source), error)
 
 
 async def recent(ctx: Context, req: Cameras) -> DownloadReply:
@@ -97,7 +98,7 @@ def _usb_modules(ctx: Context, refs: list[str] | None) -> list[SyncState]:
     return [s for s in ctx.account.snapshot().syncs if s.local_storage]
 
 
-async def usb(ctx: Context, req: SyncDownload) -> DownloadReply:
+async def sync_download(ctx: Context, req: SyncDownload) -> DownloadReply:
     """Clips from the USB storage of every (or the named) sync module; one failing module
     is reported in `failed` while the others proceed. Without `since`, each module's
     cameras resume from their download-recent cursors of that module."""
@@ -112,7 +113,7 @@ async def usb(ctx: Context, req: SyncDownload) -> DownloadReply:
     windows, starts, failures = [], [], []
     for sync in modules:
         names = [c.name for c in cameras if c.sync_module == sync.name]
-        window = ctx.archive.recent_window(f"usb:{sync.name}", names, now)
+        window = ctx.archive.recent_window(usb(sync.name), names, now)
         start = req.since or window.start
         try:
             clips += _only(await ctx.account.usb_clips(sync, start), cameras)

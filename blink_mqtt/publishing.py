@@ -16,7 +16,7 @@ from blink_mqtt.topics import Topics
 log = logging.getLogger(__name__)
 
 SCHEMA = 1
-"""Bumped whenever a payload of the contract changes shape (mqtt-api.md)."""
+"""Bumped whenever a payload of the contract changes shape (the README's MQTT reference)."""
 
 
 def blinkpy_version() -> str:

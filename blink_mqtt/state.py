@@ -84,8 +84,6 @@ class Changes:
 
     cameras: tuple[CameraState, ...] = ()
     syncs: tuple[SyncState, ...] = ()
-    removed_cameras: tuple[CameraState, ...] = ()
-    removed_syncs: tuple[SyncState, ...] = ()
     motion: tuple[CameraState, ...] = ()
     thumbnails: tuple[CameraState, ...] = ()
     devices_changed: bool = False
@@ -105,15 +103,11 @@ def _payload(obj: object, internal: set[str]) -> dict[str, Any]:
 def changes(old: Snapshot, new: Snapshot) -> Changes:
     """Compare two snapshots by value; devices are matched by serial."""
     old_cams = {c.serial: c for c in old.cameras}
-    new_cams = {c.serial: c for c in new.cameras}
     old_syncs = {s.serial: s for s in old.syncs}
-    new_syncs = {s.serial: s for s in new.syncs}
     changed_cams = tuple(c for c in new.cameras if old_cams.get(c.serial) != c)
     return Changes(
         cameras=changed_cams,
         syncs=tuple(s for s in new.syncs if old_syncs.get(s.serial) != s),
-        removed_cameras=tuple(c for c in old.cameras if c.serial not in new_cams),
-        removed_syncs=tuple(s for s in old.syncs if s.serial not in new_syncs),
         motion=tuple(c for c in changed_cams if _new_motion(old_cams.get(c.serial), c)),
         thumbnails=tuple(
             c

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from blink_mqtt.archive import DownloadResult, Failure
 from blink_mqtt.archive.recent import CLOUD_OVERLAP, RecentWindow
+from blink_mqtt.clipref import CLOUD, usb
 from tests.test_archive_support import T0, Clock, FakeSource, MemoryBody, clip, opened
 
 NOW = T0 + timedelta(days=1)
@@ -14,20 +15,20 @@ NOW = T0 + timedelta(days=1)
 
 async def test_first_run_looks_back_timedelta_hours(tmp_path: Path) -> None:
     async with opened(tmp_path, Clock(NOW), timedelta_hours=6) as archive:
-        assert archive.recent_window("cloud", ["A", "B"]).start == NOW - timedelta(hours=6)
-        later = archive.recent_window("cloud", [], NOW + timedelta(hours=1))
+        assert archive.recent_window(CLOUD, ["A", "B"]).start == NOW - timedelta(hours=6)
+        later = archive.recent_window(CLOUD, [], NOW + timedelta(hours=1))
         assert later.start == NOW - timedelta(hours=5)
 
 
 async def test_cursor_advances_to_the_listing_end_and_persists(tmp_path: Path) -> None:
     async with opened(tmp_path, Clock(NOW)) as archive:
         result = await archive.download([clip("A", NOW - timedelta(hours=1))], FakeSource().fetch)
-        archive.advance(archive.recent_window("cloud", ["A", "B"], NOW), result)
-        assert archive.recent_window("cloud", ["A", "B"]).start == NOW
-        assert archive.recent_window("usb:Home", ["A"]).start == NOW - timedelta(hours=6)
+        archive.advance(archive.recent_window(CLOUD, ["A", "B"], NOW), result)
+        assert archive.recent_window(CLOUD, ["A", "B"]).start == NOW
+        assert archive.recent_window(usb("Home"), ["A"]).start == NOW - timedelta(hours=6)
     async with opened(tmp_path, Clock(NOW + timedelta(hours=2))) as archive:
-        assert archive.recent_window("cloud", ["A"]).start == NOW
-        assert archive.recent_window("cloud", ["A", "New camera"]).start == NOW - timedelta(hours=4)
+        assert archive.recent_window(CLOUD, ["A"]).start == NOW
+        assert archive.recent_window(CLOUD, ["A", "New camera"]).start == NOW - timedelta(hours=4)
 
 
 async def test_cursor_never_passes_the_earliest_failed_clip(tmp_path: Path) -> None:
@@ -38,35 +39,31 @@ async def test_cursor_never_passes_the_earliest_failed_clip(tmp_path: Path) -> N
     clips.append(clip("B", times[3]))
     async with opened(tmp_path, Clock(NOW)) as archive:
         result = await archive.download(clips, source.fetch)
-        archive.advance(archive.recent_window("cloud", ["A", "B"], NOW), result)
-        assert archive.recent_window("cloud", ["B"]).start == NOW
-        assert archive.recent_window("cloud", ["A", "B"]).start == times[1]
+        archive.advance(archive.recent_window(CLOUD, ["A", "B"], NOW), result)
+        assert archive.recent_window(CLOUD, ["B"]).start == NOW
+        assert archive.recent_window(CLOUD, ["A", "B"]).start == times[1]
         del source.bodies["bad"]
         retry = await archive.download(clips, source.fetch)  # what the next listing returns
-        archive.advance(
-            archive.recent_window("cloud", ["A", "B"], NOW + timedelta(minutes=5)), retry
-        )
-        assert archive.recent_window("cloud", ["A"]).start == NOW + timedelta(minutes=5)
+        archive.advance(archive.recent_window(CLOUD, ["A", "B"], NOW + timedelta(minutes=5)), retry)
+        assert archive.recent_window(CLOUD, ["A"]).start == NOW + timedelta(minutes=5)
     assert len(retry.downloaded["A"]) == 2
     assert set(retry.skipped) == {"A", "B"}
 
 
 async def test_failures_of_another_source_do_not_hold_a_cursor(tmp_path: Path) -> None:
-    failure = Failure("A", NOW - timedelta(hours=1), "usb:Home", "blink_unavailable", "x")
+    failure = Failure("A", NOW - timedelta(hours=1), usb("Home"), "blink_unavailable", "x")
     async with opened(tmp_path, Clock(NOW)) as archive:
+        archive.advance(archive.recent_window(CLOUD, ["A"], NOW), DownloadResult(failed=[failure]))
         archive.advance(
-            archive.recent_window("cloud", ["A"], NOW), DownloadResult(failed=[failure])
+            archive.recent_window(usb("Home"), ["A"], NOW), DownloadResult(failed=[failure])
         )
-        archive.advance(
-            archive.recent_window("usb:Home", ["A"], NOW), DownloadResult(failed=[failure])
-        )
-        assert archive.recent_window("cloud", ["A"]).start == NOW
-        assert archive.recent_window("usb:Home", ["A"]).start == NOW - timedelta(hours=1)
+        assert archive.recent_window(CLOUD, ["A"]).start == NOW
+        assert archive.recent_window(usb("Home"), ["A"]).start == NOW - timedelta(hours=1)
 
 
 def test_the_window_takes_late_uploads_of_resuming_cameras_only() -> None:
     window = RecentWindow(
-        "cloud",
+        CLOUD,
         {"A": NOW - timedelta(hours=1), "B": None},
         first_run=NOW - timedelta(hours=6),
         listed_until=NOW,
@@ -79,5 +76,5 @@ def test_the_window_takes_late_uploads_of_resuming_cameras_only() -> None:
     assert not window.wants(clip("B", old))
     assert window.wants(clip("B", NOW - timedelta(hours=1)))
     assert not window.wants(clip("C", NOW - timedelta(hours=1)))  # not asked for
-    first = RecentWindow("cloud", {"B": None}, NOW - timedelta(hours=6), NOW, CLOUD_OVERLAP)
+    first = RecentWindow(CLOUD, {"B": None}, NOW - timedelta(hours=6), NOW, CLOUD_OVERLAP)
     assert first.list_since == first.start  # nobody resumes: no overlap

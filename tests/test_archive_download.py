@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from blink_mqtt import downloads
-from blink_mqtt.archive import ClipRef, writer
+from blink_mqtt.archive import writer
 from blink_mqtt.archive.batch import Downloader
+from blink_mqtt.clipref import CLOUD, ClipRef, usb
 from blink_mqtt.errors import BlinkUnavailable, StorageError
 from tests.test_archive_support import (
     T0,
@@ -73,10 +74,10 @@ async def test_result_data_is_the_documented_response(tmp_path: Path) -> None:
 async def test_cloud_and_usb_copies_of_one_clip_are_stored_once(tmp_path: Path) -> None:
     source = FakeSource()
     cloud = clip(key="media-1")
-    usb = clip(source="usb:Home", key="9001", at=T0 + timedelta(microseconds=400))
+    copy = clip(source=usb("Home"), key="9001", at=T0 + timedelta(microseconds=400))
     async with opened(tmp_path, sort_clips=False) as archive:
-        together = await archive.download([cloud, usb], source.fetch)
-        later = await archive.download([usb], source.fetch)
+        together = await archive.download([cloud, copy], source.fetch)
+        later = await archive.download([copy], source.fetch)
     assert together.downloaded == {"Front Door": [UNSORTED]}
     assert together.skipped == {"Front Door": [UNSORTED]}
     assert later.skipped == {"Front Door": [UNSORTED]}
@@ -88,7 +89,7 @@ async def test_cloud_and_usb_copies_of_one_clip_are_stored_once(tmp_path: Path) 
 async def test_clip_ids_renumbered_by_a_reboot_cause_no_duplicates(tmp_path: Path) -> None:
     source = FakeSource()
     before = [
-        clip(source="usb:Home", key=str(9000 + n), at=T0 + timedelta(minutes=n)) for n in range(3)
+        clip(source=usb("Home"), key=str(9000 + n), at=T0 + timedelta(minutes=n)) for n in range(3)
     ]
     after = [
         ClipRef(ref.camera, ref.recorded_at, ref.source, str(n)) for n, ref in enumerate(before)
@@ -127,7 +128,7 @@ async def test_a_bad_clip_fails_alone_and_leaves_nothing(tmp_path: Path, kind: s
     assert (failure.camera, failure.recorded_at, failure.source) == (
         "Front Door",
         clips[1].recorded_at,
-        "cloud",
+        CLOUD,
     )
     assert failure.code == "blink_unavailable"
     assert files(tmp_path / "media") == sorted(
@@ -309,7 +310,7 @@ async def test_overlapping_calls_fetch_a_clip_once(tmp_path: Path, fails: bool) 
     assert [ref.key for ref in source.fetched] == ["X", "Y"]
     assert two.downloaded == {"Garage": ["media/Garage/Garage-2025-07-02t05-36-54-00-00.mp4"]}
     if fails:
-        assert [f.source for f in one.failed] == [f.source for f in two.failed] == ["cloud"]
+        assert [f.source for f in one.failed] == [f.source for f in two.failed] == [CLOUD]
         assert two.skipped == {}
     else:
         assert two.skipped == one.downloaded == {"Front Door": [UNSORTED]}

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from blink_mqtt.archive import ClipRef, latest
+from blink_mqtt.archive import latest
+from blink_mqtt.clipref import ClipRef
 from tests.test_archive_support import T0, Clock, FakeSource, clip, files, opened
 
 

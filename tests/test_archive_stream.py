@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from blink_mqtt.archive import ClipBody, ClipRef, writer
+from blink_mqtt.archive import ClipBody, writer
+from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkUnavailable, StorageError
 from tests.test_archive_support import T0, box, clip, files, mp4, opened
 

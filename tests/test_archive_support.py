@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from blink_mqtt.archive import ArchiveConfig, ClipBody, ClipRef, MediaArchive
+from blink_mqtt.archive import ArchiveConfig, ClipBody, MediaArchive
+from blink_mqtt.clipref import CLOUD, ClipRef, ClipSource
 
 T0 = datetime(2025, 7, 2, 5, 36, 54, tzinfo=UTC)
 TIMEOUT = 5.0
@@ -34,7 +35,7 @@ def mp4(payload: bytes = b"\x00" * 1000) -> bytes:
 def clip(
     camera: str = "Front Door",
     at: datetime = T0,
-    source: str = "cloud",
+    source: ClipSource = CLOUD,
     key: str = "",
     size: int | None = None,
 ) -> ClipRef:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from blink_mqtt.account import actions, clips, view
 from blink_mqtt.account.actions import SnapOutcome
 from blink_mqtt.account.core import AccountBase, AuthListener
-from blink_mqtt.archive import ClipRef
+from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, UnknownCamera, UnknownSyncModule
 from blink_mqtt.state import CameraState, SyncState
 
@@ -102,7 +102,7 @@ class BlinkAccount(AccountBase):
     @asynccontextmanager
     async def open_clip(self, clip: ClipRef) -> AsyncIterator[clips.HttpClipBody]:
         """Stream one clip. Only the token check and USB upload hold the blinkpy lock."""
-        usb = clip.source.startswith("usb:")
+        usb = clip.source.is_usb
         async with self.blinkpy(f"{clip.camera}: download") as blink:
             if blink.auth.need_refresh():
                 await blink.auth.refresh_tokens(refresh=True)

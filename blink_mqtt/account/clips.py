@@ -23,7 +23,7 @@ from blinkpy.helpers.util import local_storage_clip_url_template
 
 from blink_mqtt.account.actions import command
 from blink_mqtt.account.view import parse_time
-from blink_mqtt.archive import ClipRef
+from blink_mqtt.clipref import CLOUD, ClipRef, usb
 from blink_mqtt.errors import BlinkUnavailable
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def _cloud_ref(item: Any, since: datetime | None) -> ClipRef | None:
     recorded = parse_time(item.get("created_at"))
     if recorded is None or (since and recorded < since) or not item.get("device_name"):
         return None
-    return ClipRef(str(item["device_name"]), recorded, "cloud", str(item["media"]))
+    return ClipRef(str(item["device_name"]), recorded, CLOUD, str(item["media"]))
 
 
 async def request_manifest(blink: Blink, sync: Any) -> object:
@@ -112,7 +112,7 @@ def manifest_clips(
             manifest_id=manifest["manifest_id"],
             clip_id=item.get("id"),
         )
-        refs.append(ClipRef(camera, recorded, f"usb:{sync.name}", path, _size(item.get("size"))))
+        refs.append(ClipRef(camera, recorded, usb(sync.name), path, _size(item.get("size"))))
     return sorted(refs, key=lambda ref: ref.recorded_at)
 
 

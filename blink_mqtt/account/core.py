@@ -22,7 +22,7 @@ from blinkpy.blinkpy import Blink
 from blink_mqtt import redact
 from blink_mqtt.account import actions, clips, credentials, login, view
 from blink_mqtt.account.session import RequestCounter, open_session
-from blink_mqtt.archive import ClipRef
+from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AuthStatus, Snapshot

@@ -1,6 +1,7 @@
 """The clip archive: the only code that writes media, the clip index and cursors.
 
-clips.py          the seam with the account: ClipRef, ClipBody, Fetch; results
+results.py        what a download takes and gives: ClipBody, Fetch, callbacks, results
+recent.py         download-recent's cursor policy (pure)
 layout.py         names and paths (pure)
 writer.py         atomic streamed writes, leftover temp files
 index.py          sqlite3 clip index and download cursors
@@ -9,9 +10,9 @@ latest.py         latest/ and retention on disk
 media_archive.py  MediaArchive, tying them together
 """
 
-from blink_mqtt.archive.clips import (
+from blink_mqtt.archive.media_archive import ArchiveConfig, MediaArchive
+from blink_mqtt.archive.results import (
     ClipBody,
-    ClipRef,
     DownloadResult,
     Failure,
     Fetch,
@@ -19,7 +20,6 @@ from blink_mqtt.archive.clips import (
     OnSaved,
     Saved,
 )
-from blink_mqtt.archive.media_archive import ArchiveConfig, MediaArchive
 
 __all__ = [
     "ArchiveConfig",

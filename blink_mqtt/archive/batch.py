@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from blink_mqtt.archive.clips import ClipRef, DownloadResult, Fetch, OnProgress, OnSaved
 from blink_mqtt.archive.index import ClipIndex, Entry, epoch
+from blink_mqtt.archive.results import DownloadResult, Fetch, OnProgress, OnSaved
 from blink_mqtt.archive.tally import Outcome, Tally
 from blink_mqtt.archive.writer import settle, stream_clip
+from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, StorageError
 from blink_mqtt.mediafile import is_valid_mp4
 
@@ -214,7 +215,7 @@ class Downloader:
 
     def _record(self, job: Job, size: int, *, fetched: bool) -> Outcome:
         clip = job.clip
-        entry = Entry(clip.camera, clip.recorded_at, job.path, size, clip.source, clip.key)
+        entry = Entry(clip.camera, clip.recorded_at, job.path, size, str(clip.source), clip.key)
         try:
             self._index.put(entry, self._clock())
         except StorageError:

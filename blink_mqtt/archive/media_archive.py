@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 from blink_mqtt.archive import layout
 from blink_mqtt.archive.batch import Downloader
-from blink_mqtt.archive.clips import ClipRef, DownloadResult, Fetch, OnProgress, OnSaved, Saved
 from blink_mqtt.archive.index import ClipIndex
 from blink_mqtt.archive.latest import delete_clips, refresh_latest
 from blink_mqtt.archive.recent import RecentWindow
+from blink_mqtt.archive.results import DownloadResult, Fetch, OnProgress, OnSaved, Saved
 from blink_mqtt.archive.writer import remove_leftovers, settle, temp_path, write_atomic
+from blink_mqtt.clipref import ClipRef, ClipSource
 from blink_mqtt.errors import BlinkUnavailable, StorageError
 from blink_mqtt.mediafile import is_valid_jpeg
 
@@ -162,7 +163,7 @@ class MediaArchive:
 
     def recent_window(
         self,
-        source: str,
+        source: ClipSource,
         cameras: Collection[str],
         now: datetime | None = None,
         overlap: timedelta = timedelta(0),
@@ -171,7 +172,7 @@ class MediaArchive:
         now = now or self._clock()
         return RecentWindow(
             source,
-            {camera: self._db.cursor(source, camera) for camera in cameras},
+            {camera: self._db.cursor(str(source), camera) for camera in cameras},
             first_run=now - timedelta(hours=self.config.timedelta_hours),
             listed_until=now,
             overlap=overlap,
@@ -179,7 +180,7 @@ class MediaArchive:
 
     def advance(self, window: RecentWindow, result: DownloadResult) -> None:
         """Store the cursors `window` leaves after a run that achieved `result`."""
-        self._db.set_cursors(window.source, window.advanced(result.failed))
+        self._db.set_cursors(str(window.source), window.advanced(result.failed))
 
     # --- writing -----------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from blink_mqtt.archive.clips import ClipRef, Failure
+from blink_mqtt.archive.results import Failure
+from blink_mqtt.clipref import ClipRef, ClipSource
 
 CLOUD_OVERLAP = timedelta(minutes=10)
 """How far before its cursors a cloud download-recent lists again (late uploads)."""
@@ -25,7 +26,7 @@ CLOUD_OVERLAP = timedelta(minutes=10)
 class RecentWindow:
     """One download-recent run of `cameras` from `source`."""
 
-    source: str
+    source: ClipSource
     cursors: dict[str, datetime | None]
     first_run: datetime
     listed_until: datetime

@@ -6,7 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from blink_mqtt.archive.clips import ClipRef, DownloadResult, Failure, OnProgress, OnSaved
+from blink_mqtt.archive.results import DownloadResult, Failure, OnProgress, OnSaved
+from blink_mqtt.clipref import ClipRef
 
 log = logging.getLogger(__name__)
 

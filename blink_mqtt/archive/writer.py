@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from blink_mqtt.archive.clips import ClipBody
+from blink_mqtt.archive.results import ClipBody
 from blink_mqtt.errors import BlinkUnavailable, StorageError
 from blink_mqtt.mediafile import is_valid_mp4
 

@@ -31,12 +31,6 @@ ALL_ROUTES: tuple[Route, ...] = (
 )
 
 
-def endpoint_names() -> list[str]:
-    """Every Blink endpoint name a fault can target (besides ``*``)."""
-    names = {route.name for route in ALL_ROUTES if not route.name.startswith("control_")}
-    return sorted(names | {"motion_enable", "motion_disable"})
-
-
 def build_app(sim: Simulator) -> web.Application:
     app = web.Application(middlewares=MIDDLEWARES, client_max_size=1024**2)
     app[STATE_KEY] = sim.state

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import web
-
 from blink_mqtt.simulator import control_models as cm
 from blink_mqtt.simulator.faults import Fault, FaultKind
 from blink_mqtt.simulator.scenario import (
@@ -36,20 +34,11 @@ class AddedClip:
 
 
 class Simulator:
-    """An emulated Blink cloud; ``app`` serves it, the other methods steer it in tests."""
+    """An emulated Blink cloud; `app.build_app` serves it, the methods steer it in tests."""
 
     def __init__(self, scenario: Scenario | None = None, *, clock: Clock = utc_now) -> None:
         self.scenario = scenario if scenario is not None else default_scenario()
         self.state = SimState(self.scenario, clock)
-        self._app: web.Application | None = None
-
-    @property
-    def app(self) -> web.Application:
-        if self._app is None:
-            from blink_mqtt.simulator.app import build_app
-
-            self._app = build_app(self)
-        return self._app
 
     def add_clip(
         self,

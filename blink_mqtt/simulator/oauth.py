@@ -1,4 +1,4 @@
-"""``api.oauth.blink.com``: authorize, sign-in page, sign-in, 2FA (blink-cloud.md 1.1-1.5)."""
+"""``api.oauth.blink.com``: authorize, sign-in page, sign-in, 2FA (blinkpy/api.py `oauth_*`)."""
 
 from __future__ import annotations
 

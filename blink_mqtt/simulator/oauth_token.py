@@ -1,6 +1,7 @@
 """``POST /oauth/token``: code exchange, iOS startup refresh, android mid-session refresh.
 
-See blink-cloud.md 1.6. Grants are told apart by ``grant_type`` and ``client_id``.
+As blinkpy 0.25.9 sends them (`blinkpy/api.py`: `oauth_exchange_code_for_token`,
+`oauth_refresh_token`, `request_login`). Grants are told apart by ``grant_type`` and ``client_id``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Point an aiohttp session, and unmodified blinkpy using it, at a simulator.
 
-A client middleware rewrites requests for ``*immedia-semi.com`` and ``*blink.com`` to
-the simulator's base URL (blink-cloud.md section 11). aiohttp computes the ``Host``
-header and the cookie URL from the original URL, so the simulator still sees the
+A client middleware rewrites requests for ``*immedia-semi.com`` and ``*blink.com`` (the
+hosts of `blinkpy/helpers/constants.py`) to the simulator's base URL. aiohttp computes
+the ``Host`` header and the cookie URL from the original URL, so the simulator still sees the
 Blink host names and the OAuth session cookie round-trips.
 """
 

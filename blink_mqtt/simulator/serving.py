@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from blink_mqtt.simulator.app import build_app
 from blink_mqtt.simulator.core import Simulator
 from blink_mqtt.simulator.scenario import load_scenario
 
@@ -20,7 +21,9 @@ _LOGGER = logging.getLogger(__name__)
 @asynccontextmanager
 async def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Serve ``sim`` until the block ends; yields its base URL ``http://HOST:PORT``."""
-    runner = web.AppRunner(sim.app, access_log=None, handle_signals=False, shutdown_timeout=1)
+    runner = web.AppRunner(
+        build_app(sim), access_log=None, handle_signals=False, shutdown_timeout=1
+    )
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

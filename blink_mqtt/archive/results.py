@@ -1,7 +1,8 @@
-"""The archive's vocabulary: a clip to fetch, its body, and what a download achieved.
+"""What the archive takes and gives: a clip's body, the callbacks of a download, and
+what a download achieved (domain results; replies.py turns them into messages).
 
-These types are the seam between the account (the only blinkpy owner, which lists and
-fetches clips) and the archive (the only code that writes them to disk).
+The clip itself (ClipRef, ClipSource) lives in blink_mqtt/clipref.py, shared with the
+account, which lists and fetches clips.
 """
 
 from __future__ import annotations
@@ -12,26 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-
-@dataclass(frozen=True, slots=True)
-class ClipRef:
-    """One clip the account found.
-
-    `camera` is the name exactly as Blink shows it (it may contain anything);
-    `recorded_at` must be timezone-aware; `source` is ``"cloud"`` or ``"usb:<sync>"``;
-    `key` is the source's own id (media id, manifest clip id); `size` is the size the
-    source announced, checked against the body when known.
-    """
-
-    camera: str
-    recorded_at: datetime
-    source: str
-    key: str
-    size: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.recorded_at.utcoffset() is None:
-            raise ValueError(f"recorded_at must be timezone-aware, got {self.recorded_at!r}")
+from blink_mqtt.clipref import ClipRef, ClipSource
 
 
 class ClipBody(Protocol):
@@ -70,7 +52,7 @@ class Failure:
 
     camera: str
     recorded_at: datetime
-    source: str
+    source: ClipSource
     code: str
     message: str
 
