@@ -156,7 +156,7 @@ async def direct_blink(url: str, email: str, password: str, code: str) -> Blink:
     return blink
 
 
-def _none() -> None:
+def _none(auth: object) -> None:
     return None
 
 

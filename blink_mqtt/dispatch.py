@@ -31,7 +31,7 @@ async def handle(ctx: Context, command: str, payload: bytes) -> bytes:
         rid = request.id
         ctx = replace(ctx, request_id=rid, command=command)
         if spec.needs_login:
-            ctx.account.require_login()
+            await ctx.account.wait_ready()
         data = await spec.handler(ctx, request)
         response = ok(command, rid, data)  # a value JSON can't hold is a bug too
     except BlinkMqttError as err:
