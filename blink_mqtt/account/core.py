@@ -110,7 +110,9 @@ class AccountBase:
                     "login_failed", "no Blink account configured (BLINK_USERNAME, BLINK_PASSWORD)"
                 )
                 return self.status
-            blink = login.new_blink(self.settings, self.session, data, self._save)
+            blink = login.new_blink(
+                self.settings, self.session, data, self._save, lambda: self.counter.token_requests
+            )
             await self._apply(await login.start(blink))
         return self.status
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,11 +68,12 @@ def new_blink(
     session: aiohttp.ClientSession,
     data: dict[str, Any],
     on_tokens: TokensListener,
+    token_requests: Callable[[], int],
 ) -> Blink:
     """A Blink whose Auth shares our session (routing!), never prompts (headless) and
     hands every new token pair to `on_tokens` the moment Blink issues it."""
     blink = Blink(session=session, refresh_rate=settings.refresh_interval)
-    blink.auth = KeptAuth(data, session, on_tokens)
+    blink.auth = KeptAuth(data, session, on_tokens, token_requests)
     redact.register(data.get("password"), data.get("token"), data.get("refresh_token"))
     return blink
 

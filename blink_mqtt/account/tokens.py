@@ -4,8 +4,9 @@ Blink rotates refresh tokens: a refresh returns a new pair and the old refresh t
 stops working. A pair that lives only in memory dies with the process, and the next start
 then needs a new 2FA code. So this Auth hands each new pair to `on_tokens` (which writes
 the credentials file) as soon as blinkpy has read it, before any other Blink call, and a
-cancellation (SIGTERM) that arrives while a token request is under way gives the answer
-a moment to arrive and be saved instead of dropping it.
+cancellation (SIGTERM) that arrives while a token request is under way (one was sent and
+its answer is not saved yet) gives the answer a moment to arrive and be saved instead of
+dropping it.
 """
 
 from __future__ import annotations
@@ -30,11 +31,18 @@ class KeptAuth(Auth):  # type: ignore[misc]  # blinkpy has no type hints
     """An Auth (never prompting) that saves every new token pair at once."""
 
     def __init__(
-        self, data: dict[str, Any], session: aiohttp.ClientSession, on_tokens: TokensListener
+        self,
+        data: dict[str, Any],
+        session: aiohttp.ClientSession,
+        on_tokens: TokensListener,
+        token_requests: Callable[[], int],
     ) -> None:
+        """`token_requests()`: how many token requests the session has sent so far."""
         super().__init__(data, no_prompt=True, session=session)
         self._on_tokens = on_tokens
+        self._token_requests = token_requests
         self._kept = (self.token, self.refresh_token)
+        self._answered = token_requests()
 
     async def startup(self) -> None:
         """The saved refresh token's one refresh (or the full OAuth flow)."""
@@ -74,13 +82,15 @@ class KeptAuth(Auth):  # type: ignore[misc]  # blinkpy has no type hints
                 return await call
             finally:
                 self._keep()
+                self._answered = self._token_requests()
 
         task = asyncio.ensure_future(run())
         task.add_done_callback(_retrieve)
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
-            await asyncio.wait({task}, timeout=TOKEN_GRACE)
+            if self._token_requests() > self._answered:
+                await asyncio.wait({task}, timeout=TOKEN_GRACE)
             raise
 
 
