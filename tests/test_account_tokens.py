@@ -1,0 +1,172 @@
+"""Tokens are never lost: `blink-mqtt run` killed (SIGKILL) or stopped (SIGTERM) at many
+points of start-up and of mid-session token refreshes starts again without a new 2FA.
+
+The simulator rotates refresh tokens strictly (the old one dies the moment the new one is
+issued) and applies its latency before it handles a request, so a token request it has
+received is carried out even when its client is killed meanwhile. A SIGKILL between Blink
+receiving a token request and the bridge saving the answer therefore loses the session,
+whatever the client does (how the real Blink treats a refresh token that was rotated but
+never used is unknown). Such kills are counted apart; every other kill must never cost a
+new 2FA, and neither may any SIGTERM (it waits for an outstanding token answer).
+
+`BLINK_MQTT_LONG=1` runs many more kills; the figures are printed (`pytest -s`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blink_mqtt.simulator import Simulator
+from blink_mqtt.simulator.telemetry import RequestRecord
+from tests import secrets_guard
+from tests.bridge_env import (
+    AnyBroker,
+    BridgeEnv,
+    bridge_log,
+    bridge_settings,
+    simulator,
+    spawn_bridge,
+    stop_process,
+    wait_exit,
+)
+from tests.probe import Probe
+from tests.sim_fixtures import CODE, PASSWORD
+
+LATENCY = 0.05
+"""Added by the simulator to every Blink request: start-up has ~20 requests in flight."""
+LONG = os.environ.get("BLINK_MQTT_LONG") == "1"
+ROUNDS = 100 if LONG else 6
+"""Kills per phase (start-up, token refresh)."""
+START_TIMEOUT = 30.0
+SHORT_TOKENS = 30
+"""expires_in under blinkpy's 60 s margin: every Blink call is preceded by a refresh."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kill:
+    signum: signal.Signals
+    spawned: float
+    at: float
+
+
+@dataclass
+class Tally:
+    kills: list[Kill] = field(default_factory=list)
+    new_2fa: list[Kill] = field(default_factory=list)
+
+
+def in_token_window(sim: Simulator, kill: Kill) -> bool:
+    """Whether the last request Blink received from the killed process was a token request.
+    The bridge saves each token answer before it makes any other Blink call, so after any
+    later request its file holds the live refresh token; only here may a SIGKILL lose it."""
+    mine = [r for r in sim.request_log() if kill.spawned <= r.time <= kill.at]
+    last: RequestRecord | None = max(mine, key=lambda r: r.time, default=None)
+    return last is not None and last.endpoint == "oauth_token"
+
+
+async def nth_request(sim: Simulator, spawned: float, start: int, n: int) -> None:
+    """Wait until the process spawned at `spawned` has had `n` requests answered."""
+    index = start - 1
+    for _ in range(n):
+        index, _ = await sim.wait_for_request(lambda r: r.time >= spawned, after=index + 1)
+
+
+async def answer_2fa(env: BridgeEnv, mark: int) -> None:
+    await env.probe.wait_for(
+        env.topics.bridge_auth,
+        lambda m: m.json()["state"] == "2fa_required",
+        after=mark,
+        timeout=START_TIMEOUT,
+    )
+    response = await env.exchange("2fa", CODE)
+    assert response["status"] == "ok", response
+
+
+async def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    assert await wait_exit(process, 10) == 0
+
+
+async def one_round(
+    env: BridgeEnv, workdir: Path, tally: Tally, rng: random.Random, signum: signal.Signals
+) -> None:
+    """Start the bridge, judge the previous kill by its first token request, then kill it
+    (`signum`) after a random number of Blink requests plus a random part of the next."""
+    sim, mark = env.sim, env.probe.mark()
+    start, spawned = len(sim.request_log()), time.monotonic()
+    process = spawn_bridge(env.settings, workdir)
+    try:
+        async with asyncio.timeout(START_TIMEOUT):
+            _, first = await sim.wait_for_request(
+                lambda r: r.endpoint == "oauth_token" and r.time >= spawned, after=start
+            )
+            if first.status != 200:  # the saved refresh token is dead: blinkpy asks for 2FA
+                tally.new_2fa.append(tally.kills[-1])
+                await answer_2fa(env, mark)
+                await stop(process)
+                return
+            await nth_request(sim, spawned, start, rng.randint(1, 24))
+        # a random point inside the request now in flight (the experiment, not a wait)
+        await asyncio.sleep(rng.uniform(0, LATENCY))
+        tally.kills.append(Kill(signum, spawned, time.monotonic()))
+        process.send_signal(signum)
+        status = await wait_exit(process, 10)
+        assert status == (0 if signum == signal.SIGTERM else -signal.SIGKILL)
+    finally:
+        stop_process(process)
+
+
+async def test_kills_during_start_up_and_token_refresh_need_no_new_2fa(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    async with simulator() as (sim, url):
+        sim.set_latency(LATENCY)
+        settings = bridge_settings(broker, base_topic, tmp_path, url, refresh_interval=0.5)
+        async with Probe(broker.host, broker.port, [f"{base_topic}/#"]) as probe:
+            env = BridgeEnv(sim, url, settings, probe)
+            first = spawn_bridge(settings, tmp_path)  # the first login ever: one 2FA
+            try:
+                await answer_2fa(env, 0)
+                await stop(first)
+            finally:
+                stop_process(first)
+            assert len(env.requests_to("oauth_signin")) == 1
+
+            tally, phases = Tally(), {}
+            for phase, expiry in (("start-up", 14400), ("token refresh", SHORT_TOKENS)):
+                sim.set_options(token_expiry_seconds=expiry)
+                before = len(tally.kills)
+                for n in range(ROUNDS):
+                    signum = signal.SIGTERM if n % 3 == 2 else signal.SIGKILL
+                    await one_round(env, tmp_path, tally, rng, signum)
+                phases[phase] = tally.kills[before:]
+            await one_round(env, tmp_path, tally, rng, signal.SIGTERM)  # judges the last kill
+
+        windows = [k for k in tally.kills if in_token_window(sim, k)]
+        for phase, kills in phases.items():
+            lost = [k for k in tally.new_2fa if k in kills]
+            print(
+                f"\n{phase}: {len(kills)} kills "
+                f"({sum(k.signum == signal.SIGTERM for k in kills)} SIGTERM), "
+                f"{len([k for k in kills if k in windows])} during a token request, "
+                f"new 2FA needed after {len(lost)} "
+                f"({sum(k.signum == signal.SIGTERM for k in lost)} SIGTERM) [seed {seed}]"
+            )
+        assert all(k.signum == signal.SIGKILL for k in tally.new_2fa), "a SIGTERM lost the tokens"
+        assert all(k in windows for k in tally.new_2fa), "tokens lost outside a token request"
+        assert len(env.requests_to("oauth_signin")) == 1 + len(tally.new_2fa)
+        assert len(tally.kills) >= 2 * ROUNDS - len(tally.new_2fa)
+
+    secrets_guard.remember(PASSWORD, *sim.issued_tokens())
+    log = bridge_log(tmp_path)
+    assert not secrets_guard.leaks([], extra_text=log)
+    assert "Traceback" not in log, log[-3000:]
