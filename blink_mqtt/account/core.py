@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 AuthListener = Callable[[AuthStatus], Awaitable[None]]
 RETRY_FIRST, RETRY_CAP = 30.0, 900.0
+REJECTIONS = 3
+"""Tries of a call while Blink rejects its access token (each rejected token: one refresh)."""
 LOGIN_WAIT = 30.0
 """How long a request that needs Blink waits for a login in progress."""
 SEED_DAYS = 30
@@ -199,21 +201,19 @@ class AccountBase:
         """`body(blink)` with the logged-in Blink, locked; blinkpy errors become ours.
 
         A 401 (Blink rejected the access token: expired or revoked on its side) costs one
-        token refresh and one retry of `body`; only a failed refresh ends the session.
+        token refresh and a retry of `body` (a body makes several Blink calls; each that
+        is rejected is retried, REJECTIONS tries in all). Only a failed refresh ends the
+        session.
         """
         async with self._lock, self._translated(what):
             blink = self._ready()
-            used = blink.auth.token
-            try:
-                return await body(blink)
-            except UnauthorizedError:
-                await self._renew(blink, used, what)
-            try:
-                return await body(blink)
-            except UnauthorizedError:
-                raise BlinkUnavailable(
-                    f"{what}: Blink rejected the request again after a token refresh"
-                ) from None
+            for _ in range(REJECTIONS):
+                used = blink.auth.token
+                try:
+                    return await body(blink)
+                except UnauthorizedError:
+                    await self._renew(blink, used, what)
+            raise BlinkUnavailable(f"{what}: Blink rejected the access token {REJECTIONS} times")
 
     async def _renew(self, blink: Blink, used: str | None, what: str) -> None:
         """Refresh the access token `used`, unless another call has done so already (every
