@@ -15,6 +15,7 @@ new 2FA, and neither may any SIGTERM (it waits for an outstanding token answer).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -30,6 +31,7 @@ from tests.bridge_env import (
     AnyBroker,
     BridgeEnv,
     bridge_log,
+    bridge_on,
     bridge_settings,
     simulator,
     spawn_bridge,
@@ -38,6 +40,7 @@ from tests.bridge_env import (
 )
 from tests.probe import Probe
 from tests.sim_fixtures import CODE, PASSWORD
+from tests.test_bridge_auth import failed, ok
 
 LATENCY = 0.05
 """Added by the simulator to every Blink request: start-up has ~20 requests in flight."""
@@ -170,3 +173,32 @@ async def test_kills_during_start_up_and_token_refresh_need_no_new_2fa(
     log = bridge_log(tmp_path)
     assert not secrets_guard.leaks([], extra_text=log)
     assert "Traceback" not in log, log[-3000:]
+
+
+async def test_a_failed_homescreen_during_a_re_login_needs_no_new_2fa(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    async with simulator() as (sim, url):
+        async with bridge_on(sim, url, broker, base_topic, tmp_path) as env:
+            await env.settle()
+            before = json.loads(env.settings.credentials_file.read_text())
+            # a re-login whose refresh succeeds (Blink rotates the refresh token) and
+            # whose next step fails
+            sim.add_fault("homescreen", "500", count=1)
+            message = failed(await env.exchange("login"), "login", "not_authenticated")
+            assert "home screen" in message
+            assert ok(await env.exchange("health"), "health")["auth"] == "unavailable"
+            rotated = json.loads(env.settings.credentials_file.read_text())
+            assert rotated["refresh_token"] != before["refresh_token"]
+
+            assert ok(await env.exchange("login"), "login")["auth"] == "ok"
+            counters = sim.counters()
+            assert (counters["startup_refreshes"], counters["startup_refresh_failures"]) == (2, 0)
+            assert len(env.requests_to("oauth_signin")) == 1  # the first login's, no other
+            assert ok(await env.exchange("snap", "Garage"), "snap")["fresh"] is True
+
+        # and a restart from the file needs no 2FA either
+        async with bridge_on(sim, url, broker, f"{base_topic}2", tmp_path, auto_2fa=False) as again:
+            assert ok(await again.exchange("cameras"), "cameras")["cameras"]
+        assert len(again.requests_to("oauth_signin")) == 1
+        assert sim.counters()["startup_refresh_failures"] == 0
