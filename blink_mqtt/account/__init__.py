@@ -125,14 +125,14 @@ class BlinkAccount(AccountBase):
         """Stream one clip. Only the token check and USB upload hold the blinkpy lock; a
         clip Blink answers 401 costs one token refresh (shared) and one more try."""
         usb, what = clip.source.startswith("usb:"), f"{clip.camera}: download"
-        url, used = await self.call(what, lambda blink: _clip_source(blink, clip, usb))
+        url, used, headers = await self.call(what, lambda blink: _clip_source(blink, clip, usb))
         stall = self.settings.download_timeout
         try:
-            response = await clips.get_clip(self.session, url, _bearer(used), usb, stall)
+            response = await clips.get_clip(self.session, url, headers, usb, stall)
         except UnauthorizedError:
-            token = await self.call(what, lambda blink: self._renewed(blink, used, what))
+            headers = await self.call(what, lambda blink: self._renewed(blink, used, what))
             try:
-                response = await clips.get_clip(self.session, url, _bearer(token), usb, stall)
+                response = await clips.get_clip(self.session, url, headers, usb, stall)
             except UnauthorizedError:
                 raise BlinkUnavailable(
                     f"{what}: Blink rejected it again after a token refresh"
@@ -142,20 +142,18 @@ class BlinkAccount(AccountBase):
         finally:
             response.release()
 
-    async def _renewed(self, blink: Blink, used: str, what: str) -> str:
+    async def _renewed(self, blink: Blink, used: str | None, what: str) -> dict[str, str]:
         await self._renew(blink, used, what)
-        return str(blink.auth.token)
+        return dict(blink.auth.header)
 
 
-async def _clip_source(blink: Blink, clip: ClipRef, usb: bool) -> tuple[str, str]:
-    """The clip's URL and a token that is not about to expire (a USB clip is uploaded first)."""
+async def _clip_source(
+    blink: Blink, clip: ClipRef, usb: bool
+) -> tuple[str, str | None, dict[str, str]]:
+    """The clip's URL, and a token not about to expire with its headers (a USB clip is
+    uploaded first)."""
     if blink.auth.need_refresh():
         await blink.auth.refresh_tokens(refresh=True)
     if usb:
         await clips.prepare_usb_clip(blink, clip)
-    return blink.urls.base_url + clip.key, str(blink.auth.token)
-
-
-def _bearer(token: str) -> dict[str, str]:
-    """blinkpy's REST headers (`Auth.header`) for `token`."""
-    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return blink.urls.base_url + clip.key, blink.auth.token, dict(blink.auth.header)
