@@ -202,3 +202,49 @@ async def test_a_failed_homescreen_during_a_re_login_needs_no_new_2fa(
             assert ok(await again.exchange("cameras"), "cameras")["cameras"]
         assert len(again.requests_to("oauth_signin")) == 1
         assert sim.counters()["startup_refresh_failures"] == 0
+
+
+async def test_sigterm_while_blink_holds_the_token_refresh_keeps_its_answer(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """The one moment a SIGKILL cannot be survived (Blink got the refresh request, its
+    answer is on the way), a SIGTERM is: the bridge waits for the answer and saves it."""
+    hold = 1.0
+    async with simulator() as (sim, url):
+        settings = bridge_settings(broker, base_topic, tmp_path, url)
+        async with Probe(broker.host, broker.port, [f"{base_topic}/#"]) as probe:
+            env = BridgeEnv(sim, url, settings, probe)
+            process = spawn_bridge(settings, tmp_path)
+            try:
+                await answer_2fa(env, 0)  # the first login
+                await stop(process)
+                sim.add_fault("oauth_token", "delay", count=1, seconds=hold)
+                mark, start = probe.mark(), len(sim.request_log())
+                process = spawn_bridge(settings, tmp_path)
+                await env.probe.wait_for(
+                    env.topics.bridge_state, lambda m: m.payload == b"online", after=mark
+                )
+                assert ok(await env.exchange("health"), "health")["auth"] == "logging_in"
+                killed_at = time.monotonic()
+                await stop(process)
+                stopped_in = time.monotonic() - killed_at
+                _, refresh = await sim.wait_for_request(
+                    lambda r: r.endpoint == "oauth_token", after=start
+                )
+                assert refresh.time < killed_at < refresh.time + hold  # it was under way
+                assert refresh.status == 200
+                assert stopped_in < 5.0
+
+                mark = probe.mark()
+                process = spawn_bridge(settings, tmp_path)  # starts from the saved answer
+                await probe.wait_for(
+                    env.topics.bridge_auth,
+                    lambda m: m.json()["state"] == "ok",
+                    after=mark,
+                    timeout=START_TIMEOUT,
+                )
+                await stop(process)
+            finally:
+                stop_process(process)
+        assert len(env.requests_to("oauth_signin")) == 1
+        assert sim.counters()["startup_refresh_failures"] == 0
