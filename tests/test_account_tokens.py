@@ -45,7 +45,7 @@ from tests.test_bridge_auth import failed, ok
 LATENCY = 0.05
 """Added by the simulator to every Blink request: start-up has ~20 requests in flight."""
 LONG = os.environ.get("BLINK_MQTT_LONG") == "1"
-ROUNDS = 100 if LONG else 6
+ROUNDS = 100 if LONG else 5
 """Kills per phase (start-up, token refresh)."""
 START_TIMEOUT = 30.0
 SHORT_TOKENS = 30
