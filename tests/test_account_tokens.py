@@ -201,7 +201,7 @@ async def final_start(env: BridgeEnv, workdir: Path, tally: Tally) -> None:
         stop_process(process)
 
 
-async def test_kills_during_start_up_and_token_refresh_need_no_new_2fa(
+async def test_kills_during_start_up_and_token_refresh_cost_a_2fa_only_mid_token_request(
     broker: AnyBroker, base_topic: str, tmp_path: Path
 ) -> None:
     seed = random.randrange(1 << 30)
