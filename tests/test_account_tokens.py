@@ -158,7 +158,9 @@ async def one_round(
         kill = Kill(signum, spawned, time.monotonic())
         process.send_signal(signum)
         status = await wait_exit(process, 10)
-        assert status == (0 if signum == signal.SIGTERM else -signal.SIGKILL)
+        # (a SIGTERM before the bridge installed its handler, early in the boot, and
+        # before any Blink call, ends the process the default way)
+        assert status in ((0, -signal.SIGTERM) if signum == signal.SIGTERM else (-signal.SIGKILL,))
     finally:
         stop_process(process)
     tally.kills.append(kill)
