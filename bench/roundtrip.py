@@ -147,7 +147,8 @@ async def direct_blink(url: str, email: str, password: str, code: str) -> Blink:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, blink_username=email, blink_password=SecretStr(password)
     )
-    blink = login.new_blink(settings, session, {"username": email, "password": password}, _none)
+    data = {"username": email, "password": password}
+    blink = login.new_blink(settings, session, data, _none, lambda: 0)
     outcome: login.Outcome | None = await login.start(blink)
     if isinstance(outcome, login.NeedsCode):
         outcome = await login.send_code(blink, code)
@@ -156,7 +157,7 @@ async def direct_blink(url: str, email: str, password: str, code: str) -> Blink:
     return blink
 
 
-def _none() -> None:
+def _none(auth: object) -> None:
     return None
 
 

@@ -109,7 +109,7 @@ async def handle(ctx: Context, command: str, raw: RawRequest) -> Answer:
         rid = request.id
         ctx = replace(ctx, request_id=rid, command=command)
         if spec.needs_login:
-            ctx.account.require_login()
+            await ctx.account.wait_ready()
         reply = await spec.handler(ctx, request)
         response = ok(command, rid, reply.to_json())
     except BlinkMqttError as err:

@@ -8,6 +8,9 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
+from blinkpy.auth import UnauthorizedError
+from blinkpy.blinkpy import Blink
+
 from blink_mqtt.account import actions, clips, view
 from blink_mqtt.account.actions import SnapOutcome
 from blink_mqtt.account.core import AccountBase, AuthListener
@@ -62,38 +65,56 @@ class BlinkAccount(AccountBase):
         return None
 
     async def snap(self, camera: CameraState) -> SnapOutcome:
-        async with self.blinkpy(f"{camera.name}: snapshot") as blink:
-            return await actions.snap(blink, self._device(blink, camera))
+        return await self.call(
+            f"{camera.name}: snapshot",
+            lambda blink: actions.snap(blink, self._device(blink, camera)),
+        )
 
     async def record(self, camera: CameraState) -> None:
-        async with self.blinkpy(f"{camera.name}: record") as blink:
-            await actions.record(blink, self._device(blink, camera))
+        await self.call(
+            f"{camera.name}: record",
+            lambda blink: actions.record(blink, self._device(blink, camera)),
+        )
 
     async def set_motion_detection(self, camera: CameraState, enabled: bool) -> bool:
-        async with self.blinkpy(f"{camera.name}: motion detection") as blink:
-            return await actions.set_motion_detection(blink, self._device(blink, camera), enabled)
+        return await self.call(
+            f"{camera.name}: motion detection",
+            lambda blink: actions.set_motion_detection(blink, self._device(blink, camera), enabled),
+        )
 
     async def set_armed(self, sync: SyncState, armed: bool) -> bool:
-        async with self.blinkpy(f"{sync.name}: arm") as blink:
-            return await actions.set_armed(blink, self._sync(blink, sync), armed)
+        return await self.call(
+            f"{sync.name}: arm",
+            lambda blink: actions.set_armed(blink, self._sync(blink, sync), armed),
+        )
 
     async def cloud_clips(self, since: datetime, *, strict: bool = True) -> list[ClipRef]:
-        async with self.blinkpy("list cloud clips") as blink:
-            found = await clips.cloud_clips(blink, since, strict=strict)
+        found = await self.call(
+            "list cloud clips", lambda blink: clips.cloud_clips(blink, since, strict=strict)
+        )
         self.note_clips(found)
         return found
 
     async def usb_clips(self, sync: SyncState, since: datetime | None) -> list[ClipRef]:
         """One manifest request, then bounded waits for it that let other calls through."""
         what = f"{sync.name}: list USB clips"
-        async with self.blinkpy(what) as blink:
+
+        async def request(blink: Blink) -> tuple[Any, object]:
             module = self._sync(blink, sync)
-            request_id = await clips.request_manifest(blink, module)
+            return module, await clips.request_manifest(blink, module)
+
+        module, request_id = await self.call(what, request)
+
+        async def fetch(blink: Blink) -> list[ClipRef] | None:
+            manifest = await clips.fetch_manifest(blink, module, request_id)
+            if manifest is None:
+                return None
+            return clips.manifest_clips(blink, module, manifest, since)
+
         for pause in (*clips.MANIFEST_WAITS, None):
-            async with self.blinkpy(what) as blink:
-                manifest = await clips.fetch_manifest(blink, module, request_id)
-                if manifest is not None:
-                    return clips.manifest_clips(blink, module, manifest, since)
+            found = await self.call(what, fetch)
+            if found is not None:
+                return found
             if pause is None:
                 break
             await asyncio.sleep(pause)
@@ -101,18 +122,38 @@ class BlinkAccount(AccountBase):
 
     @asynccontextmanager
     async def open_clip(self, clip: ClipRef) -> AsyncIterator[clips.HttpClipBody]:
-        """Stream one clip. Only the token check and USB upload hold the blinkpy lock."""
-        usb = clip.source.is_usb
-        async with self.blinkpy(f"{clip.camera}: download") as blink:
-            if blink.auth.need_refresh():
-                await blink.auth.refresh_tokens(refresh=True)
-                self._tokens_refreshed()
-            if usb:
-                await clips.prepare_usb_clip(blink, clip)
-            url, headers = blink.urls.base_url + clip.key, dict(blink.auth.header)
+        """Stream one clip. Only the token check and USB upload hold the blinkpy lock; a
+        clip Blink answers 401 costs one token refresh (shared) and one more try."""
+        usb, what = clip.source.is_usb, f"{clip.camera}: download"
+        url, used, headers = await self.call(what, lambda blink: _clip_source(blink, clip, usb))
         stall = self.settings.download_timeout
-        response = await clips.get_clip(self.session, url, headers, usb, stall)
+        try:
+            response = await clips.get_clip(self.session, url, headers, usb, stall)
+        except UnauthorizedError:
+            headers = await self.call(what, lambda blink: self._renewed(blink, used, what))
+            try:
+                response = await clips.get_clip(self.session, url, headers, usb, stall)
+            except UnauthorizedError:
+                raise BlinkUnavailable(
+                    f"{what}: Blink rejected it again after a token refresh"
+                ) from None
         try:
             yield clips.HttpClipBody(response)
         finally:
             response.release()
+
+    async def _renewed(self, blink: Blink, used: str | None, what: str) -> dict[str, str]:
+        await self._renew(blink, used, what)
+        return dict(blink.auth.header)
+
+
+async def _clip_source(
+    blink: Blink, clip: ClipRef, usb: bool
+) -> tuple[str, str | None, dict[str, str]]:
+    """The clip's URL, and a token not about to expire with its headers (a USB clip is
+    uploaded first)."""
+    if blink.auth.need_refresh():
+        await blink.auth.refresh_tokens(refresh=True)
+    if usb:
+        await clips.prepare_usb_clip(blink, clip)
+    return blink.urls.base_url + clip.key, blink.auth.token, dict(blink.auth.header)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from blinkpy import api
+from blinkpy.auth import UnauthorizedError
 from blinkpy.blinkpy import Blink
 
 from blink_mqtt.account.view import Device, thumbnail_time
@@ -56,6 +57,8 @@ async def reload_camera(blink: Blink, device: Device) -> None:
         response = await api.request_homescreen(blink, force=True)
         if response is None:
             raise BlinkUnavailable(f"{cam.name}: Blink did not answer")
+        if response.status == 401:
+            raise UnauthorizedError
         await blink.validate_homescreen(response)
         config = (
             await sync.get_camera_info(cam.camera_id)

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 from blinkpy import api
+from blinkpy.auth import UnauthorizedError
 from blinkpy.blinkpy import Blink
 from blinkpy.helpers.util import local_storage_clip_url_template
 
@@ -164,6 +165,7 @@ async def get_clip(
     session: aiohttp.ClientSession, url: str, headers: dict[str, str], usb: bool, stall: float
 ) -> aiohttp.ClientResponse:
     """GET a clip; USB clips answer 404/409 until uploaded, so those are retried briefly.
+    A 401 (the access token was rejected) is UnauthorizedError, as from blinkpy.
     Connecting, and then each wait for data, may take `stall` seconds at most."""
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=stall, sock_read=stall)
     for pause in (*(UPLOAD_WAITS if usb else ()), None):
@@ -174,6 +176,8 @@ async def get_clip(
         if response.status == 200:
             return response
         response.release()
+        if response.status == 401:
+            raise UnauthorizedError
         if pause is None or response.status not in (404, 409):
             raise BlinkUnavailable(f"Blink answered HTTP {response.status}")
         await asyncio.sleep(pause)

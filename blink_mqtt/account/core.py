@@ -1,22 +1,24 @@
 """BlinkAccount: the bridge's one door to Blink. Every blinkpy call goes through here.
 
 Calls into blinkpy are serialised by one lock; blinkpy's failure modes become our
-errors (NotAuthenticated, BlinkUnavailable) and never escape as blinkpy exceptions.
+errors (NotAuthenticated, BlinkUnavailable) and never escape as blinkpy exceptions. A 401
+(Blink rejected the access token) costs one token refresh and one retry, not the session.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from blinkpy import api
-from blinkpy.auth import BlinkTwoFARequiredError, TokenRefreshFailed, UnauthorizedError
+from blinkpy.auth import Auth, BlinkTwoFARequiredError, TokenRefreshFailed, UnauthorizedError
 from blinkpy.blinkpy import Blink
 
 from blink_mqtt import redact
@@ -29,8 +31,13 @@ from blink_mqtt.state import AuthStatus, Snapshot
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 AuthListener = Callable[[AuthStatus], Awaitable[None]]
 RETRY_FIRST, RETRY_CAP = 30.0, 900.0
+REJECTIONS = 3
+"""Tries of a call while Blink rejects its access token (each rejected token: one refresh)."""
+LOGIN_WAIT = 30.0
+"""How long a request that needs Blink waits for a login in progress."""
 SEED_DAYS = 30
 """How far back the login looks for each camera's newest clip (one request)."""
 BLINK_FAILURES = (
@@ -42,7 +49,11 @@ BLINK_FAILURES = (
     TypeError,
 )
 """What blinkpy raises on bad answers (blink-cloud.md section 10)."""
-SESSION_ENDED = (UnauthorizedError, TokenRefreshFailed, BlinkTwoFARequiredError)
+SESSION_ENDED = {
+    UnauthorizedError: "Blink rejected the session",
+    TokenRefreshFailed: "Blink refused or did not answer the token refresh",
+    BlinkTwoFARequiredError: "Blink asked for a new 2FA login",
+}
 
 WAITING = {
     "logging_in": "Blink login in progress",
@@ -68,6 +79,8 @@ class AccountBase:
         self._retry_at = 0.0
         self._listed: view.Listing = frozenset()
         self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
+        self._settled = asyncio.Event()
+        """Set while no login is in progress (`status` is not `logging_in`)."""
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -81,6 +94,10 @@ class AccountBase:
 
     async def _set(self, state: str, message: str) -> None:
         self.status = AuthStatus(state, message, datetime.now(UTC))
+        if state == "logging_in":
+            self._settled.clear()
+        else:
+            self._settled.set()
         log.info("Blink auth state: %s (%s)", state, message)
         await self._on_auth(self.status)
 
@@ -95,7 +112,9 @@ class AccountBase:
                     "login_failed", "no Blink account configured (BLINK_USERNAME, BLINK_PASSWORD)"
                 )
                 return self.status
-            blink = login.new_blink(self.settings, self.session, data, self._tokens_refreshed)
+            blink = login.new_blink(
+                self.settings, self.session, data, self._save, lambda: self.counter.token_requests
+            )
             await self._apply(await login.start(blink))
         return self.status
 
@@ -116,7 +135,7 @@ class AccountBase:
             case login.Ready(blink):
                 self._blink, self._pending, self._failures = blink, None, 0
                 self._listed = view.listed_devices(blink.homescreen)
-                self._save(blink)
+                self._save(blink.auth)
                 await self._seed_clip_times(blink)
                 await self._set("ok", "logged in")
             case login.NeedsCode(blink):
@@ -150,22 +169,23 @@ class AccountBase:
         if self.status.state == "unavailable" and time.monotonic() >= self._retry_at:
             await self.start()
 
-    def _save(self, blink: Blink) -> None:
-        redact.register(blink.auth.token, blink.auth.refresh_token)
+    def _save(self, auth: Auth) -> None:
+        """Write the login of `auth` (the Blink in use or the one being set up)."""
+        redact.register(auth.token, auth.refresh_token)
         try:
-            credentials.save(self.settings.credentials_file, blink.auth.login_attributes)
+            credentials.save(self.settings.credentials_file, auth.login_attributes)
         except OSError as err:
             log.error(
                 "Cannot save credentials to %s: %s", self.settings.credentials_file, err.strerror
             )
 
-    def _tokens_refreshed(self) -> None:
-        """blinkpy's callback after a mid-session token refresh (rotating refresh tokens)."""
-        if self._blink is not None:
-            self._save(self._blink)
-
-    def require_login(self) -> None:
-        """Raise NotAuthenticated unless logged in."""
+    async def wait_ready(self, timeout: float = LOGIN_WAIT) -> None:  # noqa: ASYNC109
+        """Return once logged in. A login in progress is waited for, `timeout` s at most;
+        a pending 2FA, a failed login or an unreachable Blink raise NotAuthenticated at once."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while self.status.state == "logging_in":
+                    await self._settled.wait()
         self._ready()
 
     def _ready(self) -> Blink:
@@ -173,59 +193,86 @@ class AccountBase:
             raise NotAuthenticated(WAITING.get(self.status.state, "Blink login pending"))
         return self._blink
 
-    @asynccontextmanager
-    async def blinkpy(self, what: str) -> AsyncIterator[Blink]:
-        """The logged-in Blink, locked; blinkpy errors become our errors."""
-        async with self._lock:
-            blink = self._ready()
-            try:
-                yield blink
-            except BlinkMqttError:
-                raise
-            except SESSION_ENDED:
-                await self._session_ended()
-                raise NotAuthenticated("Blink ended the session; logging in again") from None
-            except BLINK_FAILURES as err:
-                log.warning(
-                    "%s failed: %s",
-                    what,
-                    type(err).__name__,
-                    exc_info=log.isEnabledFor(logging.DEBUG),
-                )
-                raise BlinkUnavailable(
-                    f"{what}: Blink did not answer properly ({type(err).__name__})"
-                ) from None
+    async def call(self, what: str, body: Callable[[Blink], Awaitable[T]]) -> T:
+        """`body(blink)` with the logged-in Blink, locked; blinkpy errors become ours.
 
-    async def _session_ended(self) -> None:
+        A 401 (Blink rejected the access token: expired or revoked on its side) costs one
+        token refresh and a retry of `body` (a body makes several Blink calls; each that
+        is rejected is retried, REJECTIONS tries in all). Only a failed refresh ends the
+        session.
+        """
+        async with self._lock, self._translated(what):
+            blink = self._ready()
+            for _ in range(REJECTIONS):
+                used = blink.auth.token
+                try:
+                    return await body(blink)
+                except UnauthorizedError:
+                    await self._renew(blink, used, what)
+            raise BlinkUnavailable(f"{what}: Blink rejected the access token {REJECTIONS} times")
+
+    async def _renew(self, blink: Blink, used: str | None, what: str) -> None:
+        """Refresh the access token `used`, unless another call has done so already (every
+        call that saw the same token rejected shares one refresh). Locked."""
+        if blink.auth.token != used:
+            return
+        log.info("%s: Blink rejected the access token; refreshing it", what)
+        await blink.auth.refresh_tokens(refresh=True)
+
+    @asynccontextmanager
+    async def _translated(self, what: str) -> AsyncIterator[None]:
+        """blinkpy's exceptions as ours; one that ends the session changes the auth state."""
+        try:
+            yield
+        except BlinkMqttError:
+            raise
+        except tuple(SESSION_ENDED) as err:
+            reason = next(text for kind, text in SESSION_ENDED.items() if isinstance(err, kind))
+            message = f"{reason}; logging in again"
+            await self._session_ended(message)
+            raise NotAuthenticated(message) from None
+        except BLINK_FAILURES as err:
+            log.warning(
+                "%s failed: %s",
+                what,
+                type(err).__name__,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            raise BlinkUnavailable(
+                f"{what}: Blink did not answer properly ({type(err).__name__})"
+            ) from None
+
+    async def _session_ended(self, message: str) -> None:
         self._blink, self._retry_at = None, 0.0
-        await self._set("unavailable", "Blink ended the session; logging in again")
+        await self._set("unavailable", message)
 
     async def refresh(self) -> None:
         """One poll of every sync module, without blinkpy's sleeping throttles."""
-        async with self.blinkpy("refresh") as blink:
-            if not blink.available and not await blink.setup_post_verify():
-                raise BlinkUnavailable("Blink did not send the account's devices")
-            response = await api.request_homescreen(blink, force=True)
-            if response is None:
-                raise BlinkUnavailable("Blink did not answer")
-            if response.status == 401:
-                raise UnauthorizedError
-            if response.status != 200:
-                raise BlinkUnavailable(f"Blink answered HTTP {response.status}")
-            await blink.validate_homescreen(response)
-            listed = view.listed_devices(blink.homescreen)
-            if listed != self._listed:
-                await self._set_up_devices_again(blink)
-                self._listed = listed
-            cams = [
-                (d.camera, d.camera.thumbnail, d.camera.image_from_cache)
-                for d in view.devices(blink)
-            ]
-            for sync in list(blink.sync.values()):
-                await _poll_sync(sync)
-            for cam, url_before, image_before in cams:
-                actions.thumbnail_fetched(cam, url_before, image_before)  # else retried next poll
-            blink.last_refresh = int(time.time())
+        await self.call("refresh", self._poll)
+
+    async def _poll(self, blink: Blink) -> None:
+        if not blink.available and not await blink.setup_post_verify():
+            raise BlinkUnavailable("Blink did not send the account's devices")
+        response = await api.request_homescreen(blink, force=True)
+        if response is None:
+            raise BlinkUnavailable("Blink did not answer")
+        if response.status == 401:
+            raise UnauthorizedError
+        if response.status != 200:
+            raise BlinkUnavailable(f"Blink answered HTTP {response.status}")
+        await blink.validate_homescreen(response)
+        listed = view.listed_devices(blink.homescreen)
+        if listed != self._listed:
+            await self._set_up_devices_again(blink)
+            self._listed = listed
+        cams = [
+            (d.camera, d.camera.thumbnail, d.camera.image_from_cache) for d in view.devices(blink)
+        ]
+        for sync in list(blink.sync.values()):
+            await _poll_sync(sync)
+        for cam, url_before, image_before in cams:
+            actions.thumbnail_fetched(cam, url_before, image_before)  # else retried next poll
+        blink.last_refresh = int(time.time())
 
     async def _set_up_devices_again(self, blink: Blink) -> None:
         """Devices joined, left or were renamed: blinkpy's setup, from this homescreen.

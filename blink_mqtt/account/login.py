@@ -16,11 +16,12 @@ from typing import Any
 
 import aiohttp
 from blinkpy import api
-from blinkpy.auth import Auth, BlinkTwoFARequiredError, LoginError, TokenRefreshFailed
+from blinkpy.auth import BlinkTwoFARequiredError, LoginError, TokenRefreshFailed
 from blinkpy.blinkpy import Blink, BlinkSetupError
 
 from blink_mqtt import redact
 from blink_mqtt.account import credentials
+from blink_mqtt.account.tokens import KeptAuth, TokensListener
 from blink_mqtt.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,13 @@ def new_blink(
     settings: Settings,
     session: aiohttp.ClientSession,
     data: dict[str, Any],
-    on_tokens: Callable[[], None],
+    on_tokens: TokensListener,
+    token_requests: Callable[[], int],
 ) -> Blink:
-    """A Blink whose Auth shares our session (routing!) and never prompts (headless)."""
+    """A Blink whose Auth shares our session (routing!), never prompts (headless) and
+    hands every new token pair to `on_tokens` the moment Blink issues it."""
     blink = Blink(session=session, refresh_rate=settings.refresh_interval)
-    blink.auth = Auth(data, no_prompt=True, session=session, callback=on_tokens)
+    blink.auth = KeptAuth(data, session, on_tokens, token_requests)
     redact.register(data.get("password"), data.get("token"), data.get("refresh_token"))
     return blink
 

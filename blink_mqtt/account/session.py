@@ -7,12 +7,16 @@ from dataclasses import dataclass
 
 import aiohttp
 
+TOKEN_PATH = "/oauth/token"  # noqa: S105  (a URL path, not a secret)
+
 
 @dataclass
 class RequestCounter:
-    """Counts every HTTP request made to Blink (reported by `health`)."""
+    """Counts every HTTP request made to Blink (reported by `health`), and apart the token
+    requests (logins and refreshes), whose answers must not be lost."""
 
     count: int = 0
+    token_requests: int = 0
 
     def trace_config(self) -> aiohttp.TraceConfig:
         config = aiohttp.TraceConfig()
@@ -26,6 +30,8 @@ class RequestCounter:
         params: aiohttp.TraceRequestStartParams,
     ) -> None:
         self.count += 1
+        if params.url.path == TOKEN_PATH:
+            self.token_requests += 1
 
 
 def open_session(simulator_url: str | None, counter: RequestCounter) -> aiohttp.ClientSession:

@@ -6,6 +6,7 @@ Every control operation is a plain method here, mirrored over HTTP under ``/_sim
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -182,6 +183,17 @@ class Simulator:
 
     def request_log(self) -> list[RequestRecord]:
         return list(self.state.telemetry.log)
+
+    async def wait_for_request(
+        self,
+        predicate: Callable[[RequestRecord], bool],
+        *,
+        after: int = 0,
+    ) -> tuple[int, RequestRecord]:
+        """The first request log entry from index `after` on that satisfies `predicate`,
+        with its index, as soon as it is logged (in-process use: tests that act at a
+        given point of a client's conversation with Blink; bound it with asyncio.timeout)."""
+        return await self.state.telemetry.wait_for(predicate, after)
 
     def counters(self) -> Counters:
         return self.state.telemetry.counters()

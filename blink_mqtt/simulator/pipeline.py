@@ -101,6 +101,9 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     state = request.app[STATE_KEY]
     if request.path.startswith(CONTROL_PREFIX):
         return await handler(request)
+    # The whole request is in before any latency or delay: like a real cloud behind a load
+    # balancer, the simulator carries it out even if its client goes away meanwhile.
+    await request.read()
     if state.options.latency_seconds > 0:
         await asyncio.sleep(state.options.latency_seconds)
     fault = state.faults.take(endpoint_of(request), request.path)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
@@ -55,6 +57,7 @@ class Telemetry:
     log: list[RequestRecord] = field(default_factory=list)
     events: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
+    _recorded: asyncio.Event = field(default_factory=asyncio.Event)
 
     def count(self, name: CounterName) -> None:
         self.events[name] += 1
@@ -62,6 +65,20 @@ class Telemetry:
     def record(self, entry: RequestRecord) -> None:
         self.log.append(entry)
         self.requests[entry.endpoint] += 1
+        self._recorded.set()
+        self._recorded = asyncio.Event()
+
+    async def wait_for(
+        self, predicate: Callable[[RequestRecord], bool], after: int
+    ) -> tuple[int, RequestRecord]:
+        """The first entry from index `after` on that satisfies `predicate`, and its index
+        (waits for it to be logged)."""
+        while True:
+            for index in range(after, len(self.log)):
+                if predicate(self.log[index]):
+                    return index, self.log[index]
+            after = len(self.log)
+            await self._recorded.wait()
 
     def counters(self) -> Counters:
         return Counters(
