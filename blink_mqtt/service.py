@@ -96,7 +96,7 @@ class Service:
                 self.archive.close()
 
     async def _poll_loop(self) -> None:
-        await self.account.start()
+        await self.account.start(reuse_token=True)
         await self._after_login_attempt()
         while True:
             await asyncio.sleep(self.settings.refresh_interval)

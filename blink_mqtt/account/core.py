@@ -101,8 +101,9 @@ class AccountBase:
         log.info("Blink auth state: %s (%s)", state, message)
         await self._on_auth(self.status)
 
-    async def start(self, use_saved: bool = True) -> AuthStatus:
-        """Log in: saved credentials (one token refresh) or the configured account."""
+    async def start(self, use_saved: bool = True, *, reuse_token: bool = False) -> AuthStatus:
+        """Log in: saved credentials (with `reuse_token`, their access token while it is
+        valid; otherwise one token refresh) or the configured account."""
         async with self._lock:
             await self._set("logging_in", "logging in to Blink")
             self._blink = self._pending = None
@@ -115,7 +116,7 @@ class AccountBase:
             blink = login.new_blink(
                 self.settings, self.session, data, self._save, lambda: self.counter.token_requests
             )
-            await self._apply(await login.start(blink))
+            await self._apply(await login.start(blink, reuse_token=reuse_token))
         return self.status
 
     async def submit_2fa(self, code: str) -> AuthStatus:
@@ -167,7 +168,7 @@ class AccountBase:
     async def ensure(self) -> None:
         """Called before each poll: retry a login that failed for want of Blink, after back-off."""
         if self.status.state == "unavailable" and time.monotonic() >= self._retry_at:
-            await self.start()
+            await self.start(reuse_token=True)
 
     def _save(self, auth: Auth) -> None:
         """Write the login of `auth` (the Blink in use or the one being set up)."""

@@ -47,7 +47,15 @@ class Unreachable:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class TokenRejected:
+    """Blink answered 401 to the access token (only while trying a saved one)."""
+
+
 Outcome = Ready | NeedsCode | Rejected | Unreachable
+JUST_ISSUED_REFUSED = "Blink refused the access token it had just issued"
+REUSE_MARGIN = 600.0
+"""A saved access token is used at start only while it has this many seconds left."""
 
 
 def login_data(settings: Settings, use_saved: bool) -> dict[str, Any] | None:
@@ -78,12 +86,42 @@ def new_blink(
     return blink
 
 
-async def start(blink: Blink) -> Outcome:
+def _reusable(auth: Any) -> bool:
+    """A saved access token with time left, and what its requests need besides."""
+    expires = auth.expiration_date
+    return bool(
+        auth.token
+        and auth.refresh_token
+        and auth.host
+        and auth.region_id
+        and isinstance(expires, int | float)
+        and expires - time.time() > REUSE_MARGIN
+    )
+
+
+async def start(blink: Blink, *, reuse_token: bool = False) -> Outcome:
     """blinkpy's `Blink.start()`, step by step, with the homescreen fetched `force=True`.
 
     `start()` itself fetches the homescreen through a module-wide 5 s throttle that
-    *sleeps*; the same public steps without it log in just the same.
+    *sleeps*; the same public steps without it log in just the same. With `reuse_token`,
+    a saved access token that is still valid is used as it is: no token request, so no
+    refresh token rotated at start (Blink's tokens last 4 h); if Blink refuses it, the
+    saved refresh token is used as usual.
     """
+    if reuse_token and _reusable(blink.auth):
+        blink.auth.validate_login()
+        outcome = await _setup(blink)
+        if not isinstance(outcome, TokenRejected):
+            return outcome
+        log.info("Blink refused the saved access token; refreshing it")
+    outcome = await _refreshed(blink)
+    if isinstance(outcome, TokenRejected):
+        return Unreachable(JUST_ISSUED_REFUSED)
+    return outcome
+
+
+async def _refreshed(blink: Blink) -> Outcome | TokenRejected:
+    """The saved refresh token's one refresh (or the full OAuth flow), then the setup."""
     try:
         await blink.auth.startup()
     except BlinkTwoFARequiredError:
@@ -109,14 +147,19 @@ async def send_code(blink: Blink, code: str) -> Outcome | None:
         return Unreachable(f"Blink login failed ({type(err).__name__})")
     if not ok:
         return None if blink.auth.token is None else _finished(blink, ok=False)
-    return await _setup(blink)
+    outcome = await _setup(blink)
+    if isinstance(outcome, TokenRejected):
+        return Unreachable(JUST_ISSUED_REFUSED)
+    return outcome
 
 
-async def _setup(blink: Blink) -> Outcome:
+async def _setup(blink: Blink) -> Outcome | TokenRejected:
     """After the tokens: URLs, homescreen, networks, cameras (`setup_post_verify`)."""
     try:
         blink.setup_urls()
         response = await api.request_homescreen(blink, force=True)
+        if response is not None and response.status == 401:
+            return TokenRejected()
         if response is None or response.status != 200:
             return Unreachable("Blink did not send the account's home screen")
         await blink.validate_homescreen(response)
