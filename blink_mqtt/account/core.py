@@ -14,15 +14,14 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
-from blinkpy import api
 from blinkpy.auth import Auth, BlinkTwoFARequiredError, TokenRefreshFailed, UnauthorizedError
 from blinkpy.blinkpy import Blink
 
 from blink_mqtt import redact
-from blink_mqtt.account import actions, clips, credentials, login, view
+from blink_mqtt.account import clips, credentials, faults, login, poll, view
 from blink_mqtt.account.session import RequestCounter, open_session
 from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
@@ -40,15 +39,6 @@ LOGIN_WAIT = 30.0
 """How long a request that needs Blink waits for a login in progress."""
 SEED_DAYS = 30
 """How far back the login looks for each camera's newest clip (one request)."""
-BLINK_FAILURES = (
-    aiohttp.ClientError,
-    TimeoutError,
-    ValueError,
-    AttributeError,
-    KeyError,
-    TypeError,
-)
-"""What blinkpy raises on bad answers (blink-cloud.md section 10)."""
 SESSION_ENDED = {
     UnauthorizedError: "Blink rejected the session",
     TokenRefreshFailed: "Blink refused or did not answer the token refresh",
@@ -79,6 +69,9 @@ class AccountBase:
         self._retry_at = 0.0
         self._listed: view.Listing = frozenset()
         self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
+        self._changes = 0
+        """Bumped whenever what blinkpy holds may have changed (a call, a login)."""
+        self._view: tuple[int, Snapshot] | None = None
         self._settled = asyncio.Event()
         """Set while no login is in progress (`status` is not `logging_in`)."""
 
@@ -93,6 +86,7 @@ class AccountBase:
             await self._session.close()
 
     async def _set(self, state: str, message: str) -> None:
+        self._changes += 1
         self.status = AuthStatus(state, message, datetime.now(UTC))
         if state == "logging_in":
             self._settled.clear()
@@ -155,8 +149,13 @@ class AccountBase:
         new clip (blinkpy only reports clips recorded since its previous poll)."""
         try:
             self.note_clips(await clips.newest_clips(blink, SEED_DAYS))
-        except BLINK_FAILURES as err:
-            log.info("Could not read the newest clips: %s", type(err).__name__)
+        except BlinkMqttError as err:
+            log.info("Could not read the newest clips: %s", err.message)
+        except Exception as err:  # optional at login: a bug here must not end it
+            if not faults.is_blinks(err):
+                log.exception("Reading the newest clips failed with a bug; carrying on")
+            else:
+                log.info("Could not read the newest clips: %s", type(err).__name__)
 
     def note_clips(self, found: Iterable[ClipRef]) -> None:
         """Remember the newest clip time per camera from any listing."""
@@ -164,6 +163,7 @@ class AccountBase:
             known = self._seen.get(clip.camera)
             if known is None or clip.recorded_at > known:
                 self._seen[clip.camera] = clip.recorded_at
+                self._changes += 1
 
     async def ensure(self) -> None:
         """Called before each poll: retry a login that failed for want of Blink, after back-off."""
@@ -202,7 +202,7 @@ class AccountBase:
         is rejected is retried, REJECTIONS tries in all). Only a failed refresh ends the
         session.
         """
-        async with self._lock, self._translated(what):
+        async with self._lock, self._translated(what), self._changing():
             blink = self._ready()
             for _ in range(REJECTIONS):
                 used = blink.auth.token
@@ -221,6 +221,13 @@ class AccountBase:
         await blink.auth.refresh_tokens(refresh=True)
 
     @asynccontextmanager
+    async def _changing(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            self._changes += 1
+
+    @asynccontextmanager
     async def _translated(self, what: str) -> AsyncIterator[None]:
         """blinkpy's exceptions as ours; one that ends the session changes the auth state."""
         try:
@@ -232,7 +239,9 @@ class AccountBase:
             message = f"{reason}; logging in again"
             await self._session_ended(message)
             raise NotAuthenticated(message) from None
-        except BLINK_FAILURES as err:
+        except Exception as err:
+            if not faults.is_blinks(err):
+                raise  # a bug: the caller logs it with its traceback (internal_error)
             log.warning(
                 "%s failed: %s",
                 what,
@@ -248,61 +257,16 @@ class AccountBase:
         await self._set("unavailable", message)
 
     async def refresh(self) -> None:
-        """One poll of every sync module, without blinkpy's sleeping throttles."""
-        await self.call("refresh", self._poll)
-
-    async def _poll(self, blink: Blink) -> None:
-        if not blink.available and not await blink.setup_post_verify():
-            raise BlinkUnavailable("Blink did not send the account's devices")
-        response = await api.request_homescreen(blink, force=True)
-        if response is None:
-            raise BlinkUnavailable("Blink did not answer")
-        if response.status == 401:
-            raise UnauthorizedError
-        if response.status != 200:
-            raise BlinkUnavailable(f"Blink answered HTTP {response.status}")
-        await blink.validate_homescreen(response)
-        listed = view.listed_devices(blink.homescreen)
-        if listed != self._listed:
-            await self._set_up_devices_again(blink)
-            self._listed = listed
-        cams = [
-            (d.camera, d.camera.thumbnail, d.camera.image_from_cache) for d in view.devices(blink)
-        ]
-        for sync in list(blink.sync.values()):
-            await _poll_sync(sync)
-        for cam, url_before, image_before in cams:
-            actions.thumbnail_fetched(cam, url_before, image_before)  # else retried next poll
-        blink.last_refresh = int(time.time())
-
-    async def _set_up_devices_again(self, blink: Blink) -> None:
-        """Devices joined, left or were renamed: blinkpy's setup, from this homescreen.
-        On failure blinkpy keeps the devices it had."""
-        known, blink.sync = blink.sync, type(blink.sync)()
-        ok = False
-        try:
-            ok = await blink.setup_post_verify()
-        finally:
-            if not ok:
-                blink.sync = known
-        if not ok:
-            raise BlinkUnavailable("Blink did not send the account's devices")
-        log.info("The account's devices changed; now %d networks", len(blink.sync))
+        """One poll of the account (poll.py)."""
+        self._listed = await self.call("refresh", lambda blink: poll.poll(blink, self._listed))
 
     def snapshot(self, last_clips: dict[str, str | None] | None = None) -> Snapshot:
+        """The account as blinkpy last saw it. Without `last_clips` (device lookups) the
+        one built since the last change is reused."""
         if self._blink is None:
             return Snapshot()
-        return view.snapshot(self._blink, last_clips or {}, self._seen)
-
-
-async def _poll_sync(sync: Any) -> None:
-    """blinkpy's `sync.refresh()` without its USB manifest request, which costs a polled
-    command per module per poll and, for an offline module, backs off for about 45 s
-    while holding the account; sync-download asks for manifests itself."""
-    if not await sync.get_network_info():
-        return
-    await sync.check_new_videos()
-    for name, camera in sync.cameras.items():
-        info = await sync.get_camera_info(camera.camera_id, unique_info=sync.get_unique_info(name))
-        await camera.update(info, force_cache=False)
-    sync.available = True
+        if last_clips is not None:
+            return view.snapshot(self._blink, last_clips, self._seen)
+        if self._view is None or self._view[0] != self._changes:
+            self._view = (self._changes, view.snapshot(self._blink, {}, self._seen))
+        return self._view[1]

@@ -20,7 +20,7 @@ from blinkpy.auth import BlinkTwoFARequiredError, LoginError, TokenRefreshFailed
 from blinkpy.blinkpy import Blink, BlinkSetupError
 
 from blink_mqtt import redact
-from blink_mqtt.account import credentials
+from blink_mqtt.account import credentials, faults
 from blink_mqtt.account.tokens import KeptAuth, TokensListener
 from blink_mqtt.settings import Settings
 
@@ -128,11 +128,8 @@ async def _refreshed(blink: Blink) -> Outcome | TokenRejected:
         return NeedsCode(blink)
     except (LoginError, TokenRefreshFailed):
         return _finished(blink, ok=False)
-    except (aiohttp.ClientError, TimeoutError) as err:
-        return Unreachable(f"Blink is unreachable ({type(err).__name__})")
-    except Exception as err:  # blinkpy lets more escape than it documents (§10)
-        log.warning("Blink login failed unexpectedly: %s", type(err).__name__)
-        return Unreachable(f"Blink login failed ({type(err).__name__})")
+    except Exception as err:
+        return _unreachable(err, "login")
     return await _setup(blink)
 
 
@@ -140,11 +137,8 @@ async def send_code(blink: Blink, code: str) -> Outcome | None:
     """Complete a pending 2FA login; None means the code was wrong (retry allowed)."""
     try:
         ok = await blink.auth.complete_2fa_login(code)
-    except (aiohttp.ClientError, TimeoutError) as err:
-        return Unreachable(f"Blink is unreachable ({type(err).__name__})")
     except Exception as err:
-        log.warning("Blink 2FA verification failed unexpectedly: %s", type(err).__name__)
-        return Unreachable(f"Blink login failed ({type(err).__name__})")
+        return _unreachable(err, "2FA verification")
     if not ok:
         return None if blink.auth.token is None else _finished(blink, ok=False)
     outcome = await _setup(blink)
@@ -167,10 +161,20 @@ async def _setup(blink: Blink) -> Outcome | TokenRejected:
         ok = await blink.setup_post_verify()
     except BlinkSetupError:
         ok = False
-    except Exception as err:  # blinkpy lets many errors escape setup (blink-cloud.md §10)
-        log.warning("Blink setup failed: %s", type(err).__name__)
-        return Unreachable(f"Blink setup failed ({type(err).__name__})")
+    except Exception as err:
+        return _unreachable(err, "setup")
     return _finished(blink, ok=ok)
+
+
+def _unreachable(err: Exception, step: str) -> Unreachable:
+    """Blink's failure (network, or an answer blinkpy could not read) as an outcome;
+    anything else is a bug of ours and is raised again."""
+    if not faults.is_blinks(err):
+        raise err
+    if isinstance(err, faults.NETWORK):
+        return Unreachable(f"Blink is unreachable ({type(err).__name__})")
+    log.warning("Blink %s failed: %s", step, type(err).__name__)
+    return Unreachable(f"Blink {step} failed ({type(err).__name__})")
 
 
 def _finished(blink: Blink, *, ok: bool) -> Outcome:
