@@ -451,7 +451,7 @@ async def run_checks(
     wrong = {u: (shown.get(u), s) for u, s in samples.items() if shown.get(u) != s}
     checks.check(not wrong, f"states match the scenario (got, want): {wrong or 'all'}")
 
-    # 5. Snapshot button.
+    # 5. AccountState button.
     before = await sim_state(http, sim_url)
     snaps = {c["name"]: c["snapshots"] for c in before["cameras"]}
     event = entity(f"{front}_event")

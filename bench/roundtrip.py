@@ -149,7 +149,7 @@ async def direct_blink(url: str, email: str, password: str, code: str) -> Blink:
     )
     data = {"username": email, "password": password}
     blink = login.new_blink(settings, session, data, _none, lambda: 0)
-    outcome: login.Outcome | None = await login.start(blink)
+    outcome: login.LoginOutcome | None = await login.start(blink)
     if isinstance(outcome, login.NeedsCode):
         outcome = await login.send_code(blink, code)
     if not isinstance(outcome, login.Ready):

@@ -54,9 +54,7 @@ class AutoDownload:
     async def _archive(self) -> None:
         ctx = self._context()
         try:
-            result, _ = await downloads.archive_recent(
-                ctx, list(ctx.account.snapshot().cameras), None
-            )
+            result, _ = await downloads.archive_recent(ctx, list(ctx.account.state().cameras), None)
         except BlinkMqttError as err:
             log.warning("Auto-download failed: %s", err.message)
             return

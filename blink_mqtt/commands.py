@@ -35,8 +35,8 @@ from blink_mqtt.state import SyncState
 
 
 async def cameras(ctx: Context, _: Empty) -> CamerasReply:
-    snapshot = ctx.account.snapshot(ctx.archive.last_clips())
-    return CamerasReply(snapshot.cameras, snapshot.syncs)
+    state = ctx.account.state(ctx.archive.last_clips())
+    return CamerasReply(state.cameras, state.syncs)
 
 
 async def snap(ctx: Context, req: CameraArg) -> SnapReply:
@@ -55,7 +55,7 @@ async def snap(ctx: Context, req: CameraArg) -> SnapReply:
 
 def _syncs(ctx: Context, req: NamedSyncModules) -> list[SyncState]:
     if req.every_sync_module:
-        return list(ctx.account.snapshot().syncs)
+        return list(ctx.account.state().syncs)
     return [ctx.account.sync_module(ref) for ref in req.sync_module]
 
 
@@ -89,8 +89,8 @@ async def record(ctx: Context, req: CameraArg) -> RecordReply:
 
 
 async def refresh(ctx: Context, _: Empty) -> RefreshReply:
-    snapshot = await ctx.hub.poll_now()
-    return RefreshReply(snapshot.taken_at, len(snapshot.cameras))
+    state = await ctx.hub.poll_now()
+    return RefreshReply(state.taken_at, len(state.cameras))
 
 
 async def two_factor(ctx: Context, req: TwoFactorCode) -> TwoFactorReply:

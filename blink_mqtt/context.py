@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from blink_mqtt.messages import RequestId
     from blink_mqtt.replies import Emitted, HealthReply
     from blink_mqtt.settings import Settings
-    from blink_mqtt.state import Snapshot
+    from blink_mqtt.state import AccountState
 
 
 class Hub(Protocol):
@@ -21,7 +21,7 @@ class Hub(Protocol):
     def emit(self, message: Emitted) -> None:
         """Publish an event, an image, progress, or the state that changed."""
 
-    async def poll_now(self) -> Snapshot:
+    async def poll_now(self) -> AccountState:
         """Poll Blink now (after the poll that may be running) and publish the result."""
 
     async def logged_in(self) -> None:

@@ -32,7 +32,7 @@ from blink_mqtt.entities import (
     EntitySpec,
     Role,
 )
-from blink_mqtt.state import CameraState, Snapshot, SyncState
+from blink_mqtt.state import AccountState, CameraState, SyncState
 from blink_mqtt.topics import Topics, slugify
 
 __all__ = [
@@ -150,12 +150,12 @@ def bridge_device(topics: Topics, version: str = __version__) -> Device:
     return Device(bridge_object_id(topics), info, roles, {}, BRIDGE_ENTITIES)
 
 
-def devices(snapshot: Snapshot, topics: Topics, version: str = __version__) -> list[Device]:
+def devices(account: AccountState, topics: Topics, version: str = __version__) -> list[Device]:
     """The bridge, then sync modules, then cameras: parents before their `via_device`."""
     return [
         bridge_device(topics, version),
-        *(sync_device(sync, topics) for sync in snapshot.syncs),
-        *(camera_device(camera, topics) for camera in snapshot.cameras),
+        *(sync_device(sync, topics) for sync in account.syncs),
+        *(camera_device(camera, topics) for camera in account.cameras),
     ]
 
 
@@ -193,7 +193,7 @@ def device_config(
 
 
 def discovery_messages(
-    snapshot: Snapshot,
+    account: AccountState,
     topics: Topics,
     *,
     version: str = __version__,
@@ -207,16 +207,18 @@ def discovery_messages(
                 device_config(device, topics, version, support_url), ensure_ascii=False
             ).encode(),
         )
-        for device in devices(snapshot, topics, version)
+        for device in devices(account, topics, version)
     ]
 
 
-def all_object_ids(snapshot: Snapshot, topics: Topics) -> list[str]:
+def all_object_ids(account: AccountState, topics: Topics) -> list[str]:
     """Object ids of every device that `discovery_messages` would announce."""
-    return [device.object_id for device in devices(snapshot, topics)]
+    return [device.object_id for device in devices(account, topics)]
 
 
-def removal_messages(old: Snapshot, new: Snapshot, topics: Topics) -> list[tuple[str, bytes]]:
+def removal_messages(
+    old: AccountState, new: AccountState, topics: Topics
+) -> list[tuple[str, bytes]]:
     """Empty retained payloads for the devices in `old` that `new` no longer has."""
     kept = set(all_object_ids(new, topics))
     return [

@@ -30,7 +30,7 @@ from blink_mqtt.state import CameraState, SyncState
 def _cameras(ctx: Context, refs: list[str] | None) -> list[CameraState]:
     if refs:
         return [ctx.account.camera(ref) for ref in refs]
-    return list(ctx.account.snapshot().cameras)
+    return list(ctx.account.state().cameras)
 
 
 def _only(clips: list[ClipRef], cameras: list[CameraState]) -> list[ClipRef]:
@@ -40,7 +40,7 @@ def _only(clips: list[ClipRef], cameras: list[CameraState]) -> list[ClipRef]:
 
 async def _archive(ctx: Context, clips: list[ClipRef], sort: bool | None) -> DownloadResult:
     """Download `clips`, publishing progress and a `clip_saved` event for each."""
-    by_name = {c.name: c for c in ctx.account.snapshot().cameras}
+    by_name = {c.name: c for c in ctx.account.state().cameras}
 
     async def on_progress(done: int, total: int, clip: ClipRef, path: str | None) -> None:
         ctx.hub.emit(Progress(ctx.request_id, ctx.command, done, total, clip.camera, path))
@@ -95,7 +95,7 @@ async def since(ctx: Context, req: DownloadSince) -> DownloadReply:
 def _usb_modules(ctx: Context, refs: list[str] | None) -> list[SyncState]:
     if refs:
         return [ctx.account.sync_module(ref) for ref in refs]
-    return [s for s in ctx.account.snapshot().syncs if s.local_storage]
+    return [s for s in ctx.account.state().syncs if s.local_storage]
 
 
 async def sync_download(ctx: Context, req: SyncDownload) -> DownloadReply:

@@ -10,7 +10,7 @@ from blink_mqtt.bridge import Inbound, Outbound
 from blink_mqtt.messages import dumps
 from blink_mqtt.replies import BridgeConfig, BridgeInfo, CameraEvent, MotionEvent, Progress
 from blink_mqtt.settings import Settings
-from blink_mqtt.state import AuthStatus, CameraState, Changes, Snapshot, changes
+from blink_mqtt.state import AccountState, AuthStatus, CameraState, Changes, changes
 from blink_mqtt.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,18 @@ class StatePublisher:
         self.settings = settings
         self.topics = topics
         self._send = send
-        self.published = Snapshot()
+        self.published = AccountState()
 
     def update(
-        self, new: Snapshot, image_of: Callable[[str], bytes | None], *, everything: bool = False
+        self,
+        new: AccountState,
+        image_of: Callable[[str], bytes | None],
+        *,
+        everything: bool = False,
     ) -> Changes:
-        """Publish the difference between the last published snapshot and `new`
+        """Publish the difference between the last published account state and `new`
         (`everything`: all of it, discovery included)."""
-        diff = changes(Snapshot() if everything else self.published, new)
+        diff = changes(AccountState() if everything else self.published, new)
         # events are news: only against what was published, never replayed by `everything`
         motion = changes(self.published, new).motion if everything else diff.motion
         if diff.devices_changed or everything:  # configs first: HA then takes the states
@@ -64,11 +68,11 @@ class StatePublisher:
         self.published = new
         return diff
 
-    def republish(self, new: Snapshot, image_of: Callable[[str], bytes | None]) -> None:
+    def republish(self, new: AccountState, image_of: Callable[[str], bytes | None]) -> None:
         """Send discovery and every state again (start, login, Home Assistant is back)."""
         self.update(new, image_of, everything=True)
 
-    def _discovery(self, old: Snapshot, new: Snapshot) -> None:
+    def _discovery(self, old: AccountState, new: AccountState) -> None:
         """Configs for the bridge and every device of `new`; devices that left are cleared."""
         if not self.settings.ha_discovery:
             return
@@ -90,7 +94,7 @@ class StatePublisher:
             log.info("HA_DISCOVERY is off: clearing %s", message.topic)
             self._retain(message.topic, b"")
 
-    def _clear_old_topics(self, old: Snapshot, new: Snapshot) -> None:
+    def _clear_old_topics(self, old: AccountState, new: AccountState) -> None:
         """Cameras and sync modules that left (or changed slug) lose their retained topics."""
         cam_slugs = {c.slug for c in new.cameras}
         for camera in old.cameras:
@@ -117,7 +121,7 @@ class StatePublisher:
     def auth(self, status: AuthStatus) -> None:
         self._retain(self.topics.bridge_auth, dumps(status.payload()))
 
-    def info(self, snapshot: Snapshot) -> None:
+    def info(self, account: AccountState) -> None:
         s = self.settings
         config = BridgeConfig(
             base_topic=s.mqtt_base_topic,
@@ -136,8 +140,8 @@ class StatePublisher:
             version=__version__,
             blinkpy_version=blinkpy_version(),
             schema=SCHEMA,
-            cameras=[c.name for c in snapshot.cameras],
-            sync_modules=[x.name for x in snapshot.syncs],
+            cameras=[c.name for c in account.cameras],
+            sync_modules=[x.name for x in account.syncs],
             config=config,
         )
         self._retain(self.topics.bridge_info, dumps(info.to_json()))

@@ -32,7 +32,7 @@ from blink_mqtt.replies import (
     StateChanged,
 )
 from blink_mqtt.settings import Settings
-from blink_mqtt.state import AuthStatus, Snapshot
+from blink_mqtt.state import AccountState, AuthStatus
 from blink_mqtt.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class Service:
     async def _on_connect(self) -> None:
         if not self._announced:  # later reconnects resend the retained topics by themselves
             self._announced = True
-            self.states.republish(self._snapshot(), self.account.image)
+            self.states.republish(self._account_state(), self.account.image)
 
     # -- requests ----------------------------------------------------------------
 
@@ -227,22 +227,22 @@ class Service:
 
     async def _ha_birth(self) -> None:
         await asyncio.sleep(random.uniform(*HA_BIRTH_DELAY))
-        self.states.republish(self._snapshot(), self.account.image)
+        self.states.republish(self._account_state(), self.account.image)
 
     # -- the Hub handlers use --------------------------------------------------------
 
-    def _snapshot(self) -> Snapshot:
-        return self.account.snapshot(self.archive.last_clips())
+    def _account_state(self) -> AccountState:
+        return self.account.state(self.archive.last_clips())
 
-    async def poll_now(self) -> Snapshot:
+    async def poll_now(self) -> AccountState:
         async with self._poll_lock:
             await self.account.refresh()
             self._last_refresh = datetime.now(UTC)
-            snapshot = self._snapshot()
-            self.states.update(snapshot, self.account.image)
+            state = self._account_state()
+            self.states.update(state, self.account.image)
             if self.settings.auto_download:
                 self._auto.after_poll()
-            return snapshot
+            return state
 
     def _auto_context(self) -> Context:
         return Context(self.settings, self.account, self.archive, self, command=AUTO_DOWNLOAD)
@@ -250,7 +250,7 @@ class Service:
     async def logged_in(self) -> None:
         """After a successful login: publish everything and note the time."""
         self._last_refresh = datetime.now(UTC)
-        self.states.republish(self._snapshot(), self.account.image)
+        self.states.republish(self._account_state(), self.account.image)
 
     def emit(self, message: Emitted) -> None:
         match message:
@@ -261,7 +261,7 @@ class Service:
             case Progress():
                 self.states.progress(message)
             case StateChanged():
-                self.states.update(self._snapshot(), self.account.image)
+                self.states.update(self._account_state(), self.account.image)
 
     def health(self) -> HealthReply:
         return HealthReply(

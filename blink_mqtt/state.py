@@ -70,7 +70,7 @@ class AuthStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class Snapshot:
+class AccountState:
     """Everything one poll saw."""
 
     cameras: tuple[CameraState, ...] = ()
@@ -80,7 +80,7 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """What a new snapshot changed against the previous one."""
+    """What a new account state changed against the previous one."""
 
     cameras: tuple[CameraState, ...] = ()
     syncs: tuple[SyncState, ...] = ()
@@ -100,7 +100,7 @@ def _payload(obj: object, internal: set[str]) -> dict[str, Any]:
     return out
 
 
-def changes(old: Snapshot, new: Snapshot) -> Changes:
+def changes(old: AccountState, new: AccountState) -> Changes:
     """Compare two snapshots by value; devices are matched by serial."""
     old_cams = {c.serial: c for c in old.cameras}
     old_syncs = {s.serial: s for s in old.syncs}
@@ -126,11 +126,11 @@ def _new_motion(old: CameraState | None, new: CameraState) -> bool:
     return old is None or not old.motion_detected or old.last_record != new.last_record
 
 
-def _identities(snapshot: Snapshot) -> set[tuple[str, ...]]:
+def _identities(account: AccountState) -> set[tuple[str, ...]]:
     """What discovery depends on: which devices exist, their names, slugs and firmware."""
     cams = {
         ("c", c.serial, c.name, c.slug, c.type, c.firmware or "", c.sync_serial or "")
-        for c in snapshot.cameras
+        for c in account.cameras
     }
-    syncs = {("s", s.serial, s.name, s.slug, s.firmware or "") for s in snapshot.syncs}
+    syncs = {("s", s.serial, s.name, s.slug, s.firmware or "") for s in account.syncs}
     return cams | syncs

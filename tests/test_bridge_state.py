@@ -13,7 +13,7 @@ from pathlib import Path
 
 from blink_mqtt.mediafile import is_valid_jpeg
 from blink_mqtt.simulator import routed_session
-from blink_mqtt.state import CameraState, Snapshot, changes
+from blink_mqtt.state import AccountState, CameraState, changes
 from tests.bridge_env import AnyBroker, BridgeEnv, running_bridge
 from tests.sim_fixtures import REST, access_token
 
@@ -162,11 +162,11 @@ def test_changes_counts_each_newer_clip_as_motion() -> None:
     moving = replace(camera, motion_detected=True, last_record=first)
     moving_on = replace(moving, last_record=first + timedelta(minutes=1))
     motion = [
-        changes(Snapshot((old,)), Snapshot((new,))).motion
+        changes(AccountState((old,)), AccountState((new,))).motion
         for old, new in ((idle, moving), (moving, moving_on), (moving, moving), (moving, idle))
     ]
     assert [len(m) for m in motion] == [1, 1, 0, 0]
-    assert len(changes(Snapshot(), Snapshot((moving,))).motion) == 1
+    assert len(changes(AccountState(), AccountState((moving,))).motion) == 1
 
 
 async def test_ha_birth_resends_states_but_replays_no_motion_event(

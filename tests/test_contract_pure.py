@@ -26,7 +26,7 @@ from blink_mqtt.messages import (
     ok,
     request_id,
 )
-from blink_mqtt.state import CameraState, Snapshot, SyncState, changes
+from blink_mqtt.state import AccountState, CameraState, SyncState, changes
 from blink_mqtt.topics import Topics, assign_slugs, slugify
 
 
@@ -166,12 +166,12 @@ def _camera(**kw: object) -> CameraState:
 
 def test_changes_reports_only_differences() -> None:
     sync = SyncState("Home", "SM1", 2001, False, True, True, slug="home")
-    old = Snapshot((_camera(),), (sync,))
-    same = changes(old, Snapshot((_camera(),), (sync,)))
+    old = AccountState((_camera(),), (sync,))
+    same = changes(old, AccountState((_camera(),), (sync,)))
     assert not same.cameras
     assert not same.syncs
     assert not same.devices_changed
-    moved = changes(old, Snapshot((_camera(motion_detected=True, thumbnail="u2"),), ()))
+    moved = changes(old, AccountState((_camera(motion_detected=True, thumbnail="u2"),), ()))
     assert [c.serial for c in moved.motion] == ["S1"]
     assert [c.serial for c in moved.thumbnails] == ["S1"]
     assert moved.devices_changed

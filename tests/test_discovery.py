@@ -25,7 +25,7 @@ from blink_mqtt.discovery import (
     removal_messages,
     sanitise,
 )
-from blink_mqtt.state import CameraState, Snapshot, SyncState
+from blink_mqtt.state import AccountState, CameraState, SyncState
 from blink_mqtt.topics import Topics
 from tests import ha_rules
 from tests.ha_rules import (
@@ -85,7 +85,7 @@ CABIN = SyncState(
     firmware="4.4",
     slug="cabin",
 )
-SNAPSHOT = Snapshot(cameras=(FRONT, MINI, DOORBELL, ODD), syncs=(HOME, CABIN))
+SNAPSHOT = AccountState(cameras=(FRONT, MINI, DOORBELL, ODD), syncs=(HOME, CABIN))
 
 
 def _camera_variants(camera: CameraState) -> list[CameraState]:
@@ -203,7 +203,7 @@ def test_two_bridges_on_one_broker_have_distinct_bridge_devices() -> None:
 
 
 def test_ids_come_from_serials_not_names() -> None:
-    renamed = Snapshot(cameras=(replace(FRONT, name="Garage", slug="garage"),), syncs=(HOME,))
+    renamed = AccountState(cameras=(replace(FRONT, name="Garage", slug="garage"),), syncs=(HOME,))
     before = {k: c["unique_id"] for o, k, c in _all_components() if o == "blink_G8T1ABCD1234"}
     after = discovery_messages(renamed, TOPICS)
     config = json.loads(dict(after)[TOPICS.discovery("blink_G8T1ABCD1234")])
@@ -547,7 +547,7 @@ def test_what_the_text_entity_accepts_is_a_valid_code() -> None:
 
 
 def test_a_camera_that_leaves_gets_an_empty_retained_config() -> None:
-    new = Snapshot(cameras=(FRONT, DOORBELL), syncs=(HOME,))
+    new = AccountState(cameras=(FRONT, DOORBELL), syncs=(HOME,))
     assert removal_messages(SNAPSHOT, new, TOPICS) == [
         ("homeassistant/device/blink_sync_SM3002/config", b""),
         ("homeassistant/device/blink_MINI0001/config", b""),
@@ -556,10 +556,10 @@ def test_a_camera_that_leaves_gets_an_empty_retained_config() -> None:
 
 
 def test_nothing_is_removed_when_devices_stay_or_are_renamed() -> None:
-    renamed = Snapshot(cameras=tuple(replace(c, name=c.name + "!") for c in SNAPSHOT.cameras))
+    renamed = AccountState(cameras=tuple(replace(c, name=c.name + "!") for c in SNAPSHOT.cameras))
     assert removal_messages(SNAPSHOT, replace(renamed, syncs=SNAPSHOT.syncs), TOPICS) == []
-    assert removal_messages(Snapshot(), SNAPSHOT, TOPICS) == []
-    assert [t for t, _ in removal_messages(SNAPSHOT, Snapshot(), TOPICS)] == [
+    assert removal_messages(AccountState(), SNAPSHOT, TOPICS) == []
+    assert [t for t, _ in removal_messages(SNAPSHOT, AccountState(), TOPICS)] == [
         TOPICS.discovery(o) for o in all_object_ids(SNAPSHOT, TOPICS)[1:]
     ]
 

@@ -85,3 +85,21 @@ def test_the_account_does_not_import_the_archive() -> None:
 def test_the_graph_sees_imports_inside_functions_and_type_checking() -> None:
     assert "blink_mqtt.simulator" in GRAPH["blink_mqtt.account.session"]  # inside a function
     assert "blink_mqtt.account" in GRAPH["blink_mqtt.context"]  # under TYPE_CHECKING
+
+
+def test_blinks_failures_are_told_from_our_bugs_by_where_they_were_raised() -> None:
+    import aiohttp
+    import pytest
+    from blinkpy.helpers import util
+
+    from blink_mqtt.account import faults
+
+    with pytest.raises((TypeError, AttributeError)) as blinkpys:
+        util.validate_login_data(None)  # blinkpy itself fails on what it was handed
+    assert faults.is_blinks(blinkpys.value)
+    with pytest.raises(KeyError) as ours:
+        empty: dict[str, int] = {}
+        _ = empty["ours"]  # a bug of ours
+    assert not faults.is_blinks(ours.value)
+    assert faults.is_blinks(aiohttp.ClientConnectionError("gone"))
+    assert faults.is_blinks(TimeoutError())

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from blinkpy.auth import UnauthorizedError
 from blinkpy.blinkpy import Blink
 
-from blink_mqtt.account import actions, clips, view
+from blink_mqtt.account import actions, media, view
 from blink_mqtt.account.actions import SnapOutcome
 from blink_mqtt.account.core import AccountBase, AuthListener
 from blink_mqtt.clipref import ClipRef
@@ -37,12 +37,12 @@ class BlinkAccount(AccountBase):
     """Commands on cameras and sync modules, named by name, slug or serial."""
 
     def camera(self, ref: str) -> CameraState:
-        return _find(self.snapshot().cameras, ref, "camera", UnknownCamera)
+        return _find(self.state().cameras, ref, "camera", UnknownCamera)
 
     def sync_module(self, ref: str) -> SyncState:
-        return _find(self.snapshot().syncs, ref, "sync module", UnknownSyncModule)
+        return _find(self.state().syncs, ref, "sync module", UnknownSyncModule)
 
-    def _device(self, blink: Any, state: CameraState) -> view.Device:
+    def _device(self, blink: Any, state: CameraState) -> view.BlinkDevice:
         for device in view.devices(blink):
             if view.serial_of(device) == state.serial:
                 return device
@@ -90,7 +90,7 @@ class BlinkAccount(AccountBase):
 
     async def cloud_clips(self, since: datetime, *, strict: bool = True) -> list[ClipRef]:
         found = await self.call(
-            "list cloud clips", lambda blink: clips.cloud_clips(blink, since, strict=strict)
+            "list cloud clips", lambda blink: media.cloud_clips(blink, since, strict=strict)
         )
         self.note_clips(found)
         return found
@@ -101,17 +101,17 @@ class BlinkAccount(AccountBase):
 
         async def request(blink: Blink) -> tuple[Any, object]:
             module = self._sync(blink, sync)
-            return module, await clips.request_manifest(blink, module)
+            return module, await media.request_manifest(blink, module)
 
         module, request_id = await self.call(what, request)
 
         async def fetch(blink: Blink) -> list[ClipRef] | None:
-            manifest = await clips.fetch_manifest(blink, module, request_id)
+            manifest = await media.fetch_manifest(blink, module, request_id)
             if manifest is None:
                 return None
-            return clips.manifest_clips(blink, module, manifest, since)
+            return media.manifest_clips(blink, module, manifest, since)
 
-        for pause in (*clips.MANIFEST_WAITS, None):
+        for pause in (*media.MANIFEST_WAITS, None):
             found = await self.call(what, fetch)
             if found is not None:
                 return found
@@ -121,24 +121,24 @@ class BlinkAccount(AccountBase):
         raise BlinkUnavailable(f"{sync.name}: the USB manifest was not ready in time")
 
     @asynccontextmanager
-    async def open_clip(self, clip: ClipRef) -> AsyncIterator[clips.HttpClipBody]:
+    async def open_clip(self, clip: ClipRef) -> AsyncIterator[media.HttpClipBody]:
         """Stream one clip. Only the token check and USB upload hold the blinkpy lock; a
         clip Blink answers 401 costs one token refresh (shared) and one more try."""
         usb, what = clip.source.is_usb, f"{clip.camera}: download"
         url, used, headers = await self.call(what, lambda blink: _clip_source(blink, clip, usb))
         stall = self.settings.download_timeout
         try:
-            response = await clips.get_clip(self.session, url, headers, usb, stall)
+            response = await media.get_clip(self.session, url, headers, usb, stall)
         except UnauthorizedError:
             headers = await self.call(what, lambda blink: self._renewed(blink, used, what))
             try:
-                response = await clips.get_clip(self.session, url, headers, usb, stall)
+                response = await media.get_clip(self.session, url, headers, usb, stall)
             except UnauthorizedError:
                 raise BlinkUnavailable(
                     f"{what}: Blink rejected it again after a token refresh"
                 ) from None
         try:
-            yield clips.HttpClipBody(response)
+            yield media.HttpClipBody(response)
         finally:
             response.release()
 
@@ -155,5 +155,5 @@ async def _clip_source(
     if blink.auth.need_refresh():
         await blink.auth.refresh_tokens(refresh=True)
     if usb:
-        await clips.prepare_usb_clip(blink, clip)
+        await media.prepare_usb_clip(blink, clip)
     return blink.urls.base_url + clip.key, blink.auth.token, dict(blink.auth.header)

@@ -1,4 +1,4 @@
-"""Camera and sync-module commands, done the way blink-cloud.md section 12 advises.
+"""Camera and sync-module commands through blinkpy's api functions.
 
 blinkpy's own methods sleep through 5 s module-wide throttles and never re-read the
 camera after a snapshot (so they return the old image). We call its api functions with
@@ -18,7 +18,7 @@ from blinkpy import api
 from blinkpy.auth import UnauthorizedError
 from blinkpy.blinkpy import Blink
 
-from blink_mqtt.account.view import Device, thumbnail_time
+from blink_mqtt.account.view import BlinkDevice, thumbnail_time
 from blink_mqtt.errors import BlinkUnavailable
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ async def command(call: Awaitable[Any], what: str) -> dict[str, Any]:
     return response
 
 
-async def reload_camera(blink: Blink, device: Device) -> None:
+async def reload_camera(blink: Blink, device: BlinkDevice) -> None:
     """Re-read one camera's config (homescreen for minis and doorbells) and update it."""
     cam, sync = device.camera, device.sync
     if device.standalone or cam.camera_type in ("mini", "doorbell"):
@@ -85,7 +85,7 @@ def thumbnail_fetched(cam: Any, url_before: str | None, image_before: bytes | No
     return False
 
 
-async def snap(blink: Blink, device: Device) -> SnapOutcome:
+async def snap(blink: Blink, device: BlinkDevice) -> SnapOutcome:
     cam = device.camera
     before, url_before = cam.image_from_cache, cam.thumbnail
     await command(
@@ -104,7 +104,7 @@ async def snap(blink: Blink, device: Device) -> SnapOutcome:
     return SnapOutcome(bytes(image), taken_at, fresh=image != before)
 
 
-async def set_motion_detection(blink: Blink, device: Device, enabled: bool) -> bool:
+async def set_motion_detection(blink: Blink, device: BlinkDevice, enabled: bool) -> bool:
     cam = device.camera
     call = api.request_motion_detection_enable if enabled else api.request_motion_detection_disable
     await command(
@@ -115,7 +115,7 @@ async def set_motion_detection(blink: Blink, device: Device, enabled: bool) -> b
     return cam.motion_enabled is True
 
 
-async def record(blink: Blink, device: Device) -> None:
+async def record(blink: Blink, device: BlinkDevice) -> None:
     cam = device.camera
     await command(
         api.request_new_video(

@@ -21,12 +21,12 @@ from blinkpy.auth import Auth, BlinkTwoFARequiredError, TokenRefreshFailed, Unau
 from blinkpy.blinkpy import Blink
 
 from blink_mqtt import redact
-from blink_mqtt.account import clips, credentials, faults, login, poll, view
+from blink_mqtt.account import credentials, faults, login, media, poll, view
 from blink_mqtt.account.session import RequestCounter, open_session
 from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
 from blink_mqtt.settings import Settings
-from blink_mqtt.state import AuthStatus, Snapshot
+from blink_mqtt.state import AccountState, AuthStatus
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class AccountBase:
         self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
         self._changes = 0
         """Bumped whenever what blinkpy holds may have changed (a call, a login)."""
-        self._view: tuple[int, Snapshot] | None = None
+        self._view: tuple[int, AccountState] | None = None
         self._settled = asyncio.Event()
         """Set while no login is in progress (`status` is not `logging_in`)."""
 
@@ -125,7 +125,7 @@ class AccountBase:
             raise NotAuthenticated(self.status.message)
         return self.status
 
-    async def _apply(self, outcome: login.Outcome) -> None:
+    async def _apply(self, outcome: login.LoginOutcome) -> None:
         match outcome:
             case login.Ready(blink):
                 self._blink, self._pending, self._failures = blink, None, 0
@@ -148,7 +148,7 @@ class AccountBase:
         """Each camera's newest clip time, so `last_record` is known before a poll sees a
         new clip (blinkpy only reports clips recorded since its previous poll)."""
         try:
-            self.note_clips(await clips.newest_clips(blink, SEED_DAYS))
+            self.note_clips(await media.newest_clips(blink, SEED_DAYS))
         except BlinkMqttError as err:
             log.info("Could not read the newest clips: %s", err.message)
         except Exception as err:  # optional at login: a bug here must not end it
@@ -260,13 +260,13 @@ class AccountBase:
         """One poll of the account (poll.py)."""
         self._listed = await self.call("refresh", lambda blink: poll.poll(blink, self._listed))
 
-    def snapshot(self, last_clips: dict[str, str | None] | None = None) -> Snapshot:
+    def state(self, last_clips: dict[str, str | None] | None = None) -> AccountState:
         """The account as blinkpy last saw it. Without `last_clips` (device lookups) the
         one built since the last change is reused."""
         if self._blink is None:
-            return Snapshot()
+            return AccountState()
         if last_clips is not None:
-            return view.snapshot(self._blink, last_clips, self._seen)
+            return view.account_state(self._blink, last_clips, self._seen)
         if self._view is None or self._view[0] != self._changes:
-            self._view = (self._changes, view.snapshot(self._blink, {}, self._seen))
+            self._view = (self._changes, view.account_state(self._blink, {}, self._seen))
         return self._view[1]

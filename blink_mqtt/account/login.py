@@ -52,7 +52,7 @@ class TokenRejected:
     """Blink answered 401 to the access token (only while trying a saved one)."""
 
 
-Outcome = Ready | NeedsCode | Rejected | Unreachable
+LoginOutcome = Ready | NeedsCode | Rejected | Unreachable
 JUST_ISSUED_REFUSED = "Blink refused the access token it had just issued"
 REUSE_MARGIN = 600.0
 """A saved access token is used at start only while it has this many seconds left."""
@@ -99,7 +99,7 @@ def _reusable(auth: Any) -> bool:
     )
 
 
-async def start(blink: Blink, *, reuse_token: bool = False) -> Outcome:
+async def start(blink: Blink, *, reuse_token: bool = False) -> LoginOutcome:
     """blinkpy's `Blink.start()`, step by step, with the homescreen fetched `force=True`.
 
     `start()` itself fetches the homescreen through a module-wide 5 s throttle that
@@ -120,7 +120,7 @@ async def start(blink: Blink, *, reuse_token: bool = False) -> Outcome:
     return outcome
 
 
-async def _refreshed(blink: Blink) -> Outcome | TokenRejected:
+async def _refreshed(blink: Blink) -> LoginOutcome | TokenRejected:
     """The saved refresh token's one refresh (or the full OAuth flow), then the setup."""
     try:
         await blink.auth.startup()
@@ -133,7 +133,7 @@ async def _refreshed(blink: Blink) -> Outcome | TokenRejected:
     return await _setup(blink)
 
 
-async def send_code(blink: Blink, code: str) -> Outcome | None:
+async def send_code(blink: Blink, code: str) -> LoginOutcome | None:
     """Complete a pending 2FA login; None means the code was wrong (retry allowed)."""
     try:
         ok = await blink.auth.complete_2fa_login(code)
@@ -147,7 +147,7 @@ async def send_code(blink: Blink, code: str) -> Outcome | None:
     return outcome
 
 
-async def _setup(blink: Blink) -> Outcome | TokenRejected:
+async def _setup(blink: Blink) -> LoginOutcome | TokenRejected:
     """After the tokens: URLs, homescreen, networks, cameras (`setup_post_verify`)."""
     try:
         blink.setup_urls()
@@ -177,7 +177,7 @@ def _unreachable(err: Exception, step: str) -> Unreachable:
     return Unreachable(f"Blink {step} failed ({type(err).__name__})")
 
 
-def _finished(blink: Blink, *, ok: bool) -> Outcome:
+def _finished(blink: Blink, *, ok: bool) -> LoginOutcome:
     redact.register(blink.auth.token, blink.auth.refresh_token)
     if ok:
         return Ready(blink)

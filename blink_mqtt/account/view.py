@@ -11,12 +11,12 @@ from urllib.parse import parse_qs, urlparse
 from blinkpy.blinkpy import Blink
 from blinkpy.sync_module import BlinkLotus, BlinkOwl
 
-from blink_mqtt.state import CameraState, Snapshot, SyncState
+from blink_mqtt.state import AccountState, CameraState, SyncState
 from blink_mqtt.topics import assign_slugs
 
 
 @dataclass(frozen=True, slots=True)
-class Device:
+class BlinkDevice:
     """A blinkpy camera with the sync module (real or standalone) it belongs to."""
 
     camera: Any
@@ -32,9 +32,9 @@ def is_standalone(sync: Any) -> bool:
     return isinstance(sync, BlinkOwl | BlinkLotus)
 
 
-def devices(blink: Blink) -> list[Device]:
+def devices(blink: Blink) -> list[BlinkDevice]:
     return [
-        Device(camera, sync)
+        BlinkDevice(camera, sync)
         for sync in list(blink.sync.values())
         for camera in list(sync.cameras.values())
     ]
@@ -96,7 +96,7 @@ def _float(value: object) -> float | None:
         return None
 
 
-def serial_of(device: Device) -> str:
+def serial_of(device: BlinkDevice) -> str:
     """The camera's serial; blinkpy may lack one, so fall back to a stable id."""
     cam = device.camera
     return str(cam.serial or f"{cam.network_id}-{cam.camera_id}")
@@ -107,7 +107,7 @@ def _newest(*times: datetime | None) -> datetime | None:
 
 
 def camera_state(
-    device: Device, slug: str, last_clip: str | None, seen: datetime | None = None
+    device: BlinkDevice, slug: str, last_clip: str | None, seen: datetime | None = None
 ) -> CameraState:
     cam, sync = device.camera, device.sync
     standalone = device.standalone
@@ -161,9 +161,9 @@ def sync_state(sync: Any, slug: str) -> SyncState:
     )
 
 
-def snapshot(
+def account_state(
     blink: Blink, last_clips: dict[str, str | None], seen: dict[str, datetime] | None = None
-) -> Snapshot:
+) -> AccountState:
     """Everything blinkpy currently knows, as frozen state. `last_clips` (archived paths)
     and `seen` (newest clip times the account listed itself) map camera names."""
     seen = seen or {}
@@ -171,7 +171,7 @@ def snapshot(
     syncs = [s for s in blink.sync.values() if not is_standalone(s)]
     camera_slugs = assign_slugs((d.camera.name, serial_of(d)) for d in cams)
     sync_slugs = assign_slugs((s.name, str(s.serial or s.network_id)) for s in syncs)
-    return Snapshot(
+    return AccountState(
         cameras=tuple(
             camera_state(
                 d,

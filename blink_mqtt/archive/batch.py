@@ -18,7 +18,7 @@ from pathlib import Path
 
 from blink_mqtt.archive.index import ClipIndex, Entry, epoch
 from blink_mqtt.archive.results import DownloadResult, Fetch, OnProgress, OnSaved
-from blink_mqtt.archive.tally import Outcome, Tally
+from blink_mqtt.archive.tally import ClipOutcome, Tally
 from blink_mqtt.archive.writer import settle, stream_clip
 from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, StorageError
@@ -27,7 +27,7 @@ from blink_mqtt.mediafile import is_valid_mp4
 log = logging.getLogger(__name__)
 
 Key = tuple[str, int]  # (camera, recording time in whole UTC seconds)
-CANCELLED = Outcome.failed("blink_unavailable", "the download was cancelled")
+CANCELLED = ClipOutcome.failed("blink_unavailable", "the download was cancelled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ class Job:
     clip: ClipRef
     key: Key
     path: str  # destination, relative to MEDIA_DIR
-    outcome: asyncio.Future[Outcome]
+    outcome: asyncio.Future[ClipOutcome]
 
 
 class Queue:
@@ -74,7 +74,7 @@ class Queue:
 @dataclass(frozen=True, slots=True)
 class Plan:
     jobs: list[Job]
-    waiters: list[tuple[ClipRef, asyncio.Future[Outcome]]]
+    waiters: list[tuple[ClipRef, asyncio.Future[ClipOutcome]]]
     known: list[tuple[ClipRef, str]]  # already archived: (clip, MEDIA_DIR-relative path)
 
 
@@ -91,7 +91,7 @@ class Downloader:
         self._media, self._index, self._clock = media_dir, index, clock
         self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
-        self._inflight: dict[Key, asyncio.Future[Outcome]] = {}
+        self._inflight: dict[Key, asyncio.Future[ClipOutcome]] = {}
 
     async def download(
         self,
@@ -158,25 +158,27 @@ class Downloader:
             self._resolve(job, outcome)
             await tally.add(job.clip, outcome)
 
-    async def _wait(self, clip: ClipRef, pending: asyncio.Future[Outcome], tally: Tally) -> None:
+    async def _wait(
+        self, clip: ClipRef, pending: asyncio.Future[ClipOutcome], tally: Tally
+    ) -> None:
         """A clip another job fetches: skipped if that saved it, failed if that failed."""
         outcome = await asyncio.shield(pending)
         await tally.add(clip, dataclasses.replace(outcome, fetched=False))
 
-    def _resolve(self, job: Job, outcome: Outcome) -> None:
+    def _resolve(self, job: Job, outcome: ClipOutcome) -> None:
         if not job.outcome.done():
             job.outcome.set_result(outcome)
         if self._inflight.get(job.key) is job.outcome:
             del self._inflight[job.key]
 
-    def _found(self, job: Job) -> Outcome | None:
+    def _found(self, job: Job) -> ClipOutcome | None:
         """The outcome of a job interrupted after its clip was recorded, if it was."""
         entry = self._index.get(job.clip.camera, job.clip.recorded_at)
         if entry is None or entry.path != job.path:
             return None
-        return Outcome(path=entry.path, size=entry.size, fetched=True)
+        return ClipOutcome(path=entry.path, size=entry.size, fetched=True)
 
-    async def _run(self, job: Job, fetch: Fetch) -> Outcome:
+    async def _run(self, job: Job, fetch: Fetch) -> ClipOutcome:
         clip = job.clip
         try:
             return await self._archive(job, fetch)
@@ -185,7 +187,7 @@ class Downloader:
                 "Clip of %s at %s from %s (%s) not archived: %s",
                 *(clip.camera, clip.recorded_at.isoformat(), clip.source, clip.key, error),
             )
-            return Outcome.failed(error.code, error.message)
+            return ClipOutcome.failed(error.code, error.message)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
@@ -194,14 +196,14 @@ class Downloader:
             return CANCELLED
         except Exception:
             log.exception("Bug while archiving %s's clip %s", clip.camera, clip.key)
-            return Outcome.failed("internal_error", "unexpected error; see the bridge's log")
+            return ClipOutcome.failed("internal_error", "unexpected error; see the bridge's log")
 
-    async def _archive(self, job: Job, fetch: Fetch) -> Outcome:
+    async def _archive(self, job: Job, fetch: Fetch) -> ClipOutcome:
         dest = self._media / job.path
         if await settle(is_valid_mp4, dest):  # e.g. a BlinkPy API archive, or a lost index
             log.info("Adopting %s, already on disk, into the clip index", job.path)
             return self._record(job, (await settle(dest.stat)).st_size, fetched=False)
-        outcome: Outcome | None = None
+        outcome: ClipOutcome | None = None
         try:
             async with fetch(job.clip) as body:
                 size = await stream_clip(body, dest, job.clip.size)
@@ -213,7 +215,7 @@ class Downloader:
         log.info("Saved clip %s (%d bytes, %s)", job.path, outcome.size, job.clip.source)
         return outcome
 
-    def _record(self, job: Job, size: int, *, fetched: bool) -> Outcome:
+    def _record(self, job: Job, size: int, *, fetched: bool) -> ClipOutcome:
         clip = job.clip
         entry = Entry(clip.camera, clip.recorded_at, job.path, size, str(clip.source), clip.key)
         try:
@@ -222,4 +224,4 @@ class Downloader:
             if fetched:  # an unindexed clip would count as failed yet stay on disk
                 (self._media / job.path).unlink(missing_ok=True)
             raise
-        return Outcome(path=job.path, size=size, fetched=fetched)
+        return ClipOutcome(path=job.path, size=size, fetched=fetched)

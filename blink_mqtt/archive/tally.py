@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class ClipOutcome:
     """How one clip ended: archived at `path` (MEDIA_DIR-relative), or failed."""
 
     path: str | None = None
@@ -23,7 +23,7 @@ class Outcome:
     message: str = ""
 
     @classmethod
-    def failed(cls, code: str, message: str) -> Outcome:
+    def failed(cls, code: str, message: str) -> ClipOutcome:
         return cls(code=code, message=message)
 
 
@@ -39,13 +39,13 @@ class Tally:
     ) -> None:
         self._total, self._done, self._public = total, 0, public
         self._on_progress, self._on_saved = on_progress, on_saved
-        self._outcomes: list[tuple[ClipRef, Outcome]] = []
+        self._outcomes: list[tuple[ClipRef, ClipOutcome]] = []
 
     def skip(self, clip: ClipRef, path: str) -> None:
         """A clip found in the archive while planning: no progress is reported for it."""
-        self._outcomes.append((clip, Outcome(path=path)))
+        self._outcomes.append((clip, ClipOutcome(path=path)))
 
-    async def add(self, clip: ClipRef, outcome: Outcome) -> None:
+    async def add(self, clip: ClipRef, outcome: ClipOutcome) -> None:
         self._outcomes.append((clip, outcome))
         self._done += 1
         path = None if outcome.path is None else self._public(outcome.path)

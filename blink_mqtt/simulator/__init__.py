@@ -23,18 +23,18 @@ from blink_mqtt.simulator.scenario import (
     realistic_scenario,
 )
 from blink_mqtt.simulator.serving import run_standalone, serve
-from blink_mqtt.simulator.snapshot import CameraState, NetworkState, SimSnapshot
+from blink_mqtt.simulator.snapshot import NetworkState, SimCameraState, SimSnapshot
 from blink_mqtt.simulator.telemetry import Counters, RequestRecord
 
 __all__ = [
     "AddedClip",
-    "CameraState",
     "Counters",
     "Fault",
     "FaultKind",
     "NetworkState",
     "RequestRecord",
     "Scenario",
+    "SimCameraState",
     "SimSnapshot",
     "Simulator",
     "default_scenario",

@@ -19,7 +19,7 @@ class NetworkState:
 
 
 @dataclass(frozen=True, slots=True)
-class CameraState:
+class SimCameraState:
     id: int
     name: str
     network_id: int
@@ -35,9 +35,9 @@ class CameraState:
 @dataclass(frozen=True, slots=True)
 class SimSnapshot:
     networks: tuple[NetworkState, ...]
-    cameras: tuple[CameraState, ...]
+    cameras: tuple[SimCameraState, ...]
 
-    def camera(self, ref: int | str) -> CameraState:
+    def camera(self, ref: int | str) -> SimCameraState:
         return next(c for c in self.cameras if ref in (c.id, c.name))
 
     def network(self, ref: int | str) -> NetworkState:
@@ -62,7 +62,7 @@ def build_snapshot(world: World) -> SimSnapshot:
     cloud = [c.camera_id for c in world.cloud.values() if not c.deleted]
     usb = [c.camera_id for c in world.usb.values()]
     cameras = tuple(
-        CameraState(
+        SimCameraState(
             id=cam.id,
             name=cam.name,
             network_id=cam.network_id,

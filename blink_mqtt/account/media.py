@@ -1,7 +1,8 @@
 """Finding clips in the cloud and on sync-module USB storage, and opening them as streams.
 
-blinkpy's download helpers hold whole clips in memory, save error bodies as .mp4 and
-block the loop (blink-cloud.md sections 6-7); we only borrow its URLs and headers.
+blinkpy's download helpers (`Blink.download_videos`, `BlinkSyncModule` local storage)
+hold whole clips in memory, save error bodies as .mp4 and block the loop; we only borrow
+its URLs and headers.
 """
 
 from __future__ import annotations
