@@ -97,8 +97,8 @@ def test_blinks_failures_are_told_from_our_bugs_by_where_they_were_raised() -> N
     with pytest.raises((TypeError, AttributeError)) as blinkpys:
         util.validate_login_data(None)  # blinkpy itself fails on what it was handed
     assert faults.is_blinks(blinkpys.value)
+    empty: dict[str, int] = {}
     with pytest.raises(KeyError) as ours:
-        empty: dict[str, int] = {}
         _ = empty["ours"]  # a bug of ours
     assert not faults.is_blinks(ours.value)
     assert faults.is_blinks(aiohttp.ClientConnectionError("gone"))
