@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import aiomqtt
+import pytest
 
 from blink_mqtt.service import Service
 from blink_mqtt.settings import Settings
@@ -34,6 +35,10 @@ from tests.probe import Probe, Received
 from tests.sim_fixtures import CODE, EMAIL, PASSWORD, scenario
 
 AnyBroker = Broker | ContainerBroker
+PROTOCOLS = [pytest.param(5, id="v5"), pytest.param(3, id="v311")]
+"""MQTT 5 and 3.1.1, for tests that run under both."""
+BOTH_PROTOCOLS = pytest.mark.parametrize("env", PROTOCOLS, indirect=True)
+"""Runs a test taking the `env` fixture once per protocol."""
 READY_TIMEOUT = 20.0
 BARRIER_ID = "barrier-"
 
@@ -193,29 +198,20 @@ async def running_bridge(
     """The Service in this event loop against a fresh simulator; logged in when it yields.
     `probe_args` go to the test's own MQTT client (credentials, TLS)."""
     async with simulator(chosen) as (sim, url):
-        settings = bridge_settings(
+        wait_state = ("ok" if auto_2fa else "2fa_required") if wait_ready else None
+        async with bridge_on(
+            sim,
+            url,
             broker,
             base_topic,
             workdir,
-            url,
-            mqtt_protocol="5" if protocol == 5 else "3.1.1",
+            protocol=protocol,
+            auto_2fa=auto_2fa,
+            wait_state=wait_state,
+            probe_args=probe_args,
             **overrides,
-        )
-        topics = [f"{base_topic}/#", f"{settings.ha_discovery_prefix}/#"]
-        async with Probe(
-            broker.host, broker.port, topics, protocol=protocol, **(probe_args or {})
-        ) as probe:
-            env = BridgeEnv(sim, url, settings, probe)
-            env.service = Service(settings, auto_2fa_code=CODE if auto_2fa else None)
-            task = asyncio.create_task(env.service.run())
-            try:
-                if wait_ready:
-                    await env.wait_auth("ok" if auto_2fa else "2fa_required")
-                yield env
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        ) as env:
+            yield env
 
 
 def bridge_environment(settings: Settings) -> dict[str, str]:
@@ -260,6 +256,7 @@ async def bridge_on(
     protocol: int = 5,
     auto_2fa: bool = True,
     wait_state: str | None = "ok",
+    probe_args: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> AsyncIterator[BridgeEnv]:
     """Like `running_bridge`, against a simulator the caller runs (so that a second bridge,
@@ -274,7 +271,9 @@ async def bridge_on(
         **overrides,
     )
     topics = [f"{base_topic}/#", f"{settings.ha_discovery_prefix}/#"]
-    async with Probe(broker.host, broker.port, topics, protocol=protocol) as probe:
+    async with Probe(
+        broker.host, broker.port, topics, protocol=protocol, **(probe_args or {})
+    ) as probe:
         env = BridgeEnv(sim, sim_url, settings, probe)
         env.service = Service(settings, auto_2fa_code=CODE if auto_2fa else None)
         task = asyncio.create_task(env.service.run())

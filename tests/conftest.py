@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from blink_mqtt.redact import RedactingFilter
 from tests import secrets_guard
+from tests.bridge_env import AnyBroker, BridgeEnv, running_bridge
 from tests.broker import Broker, BrokerUnavailable, ContainerBroker, start_broker
 
 
@@ -52,3 +53,14 @@ def fresh_broker(tmp_path: Path) -> Iterator[Broker | ContainerBroker]:
 def base_topic() -> str:
     """A topic prefix no other test uses, so retained messages never leak between tests."""
     return f"test-{uuid.uuid4().hex[:10]}/blink"
+
+
+@pytest.fixture
+async def env(
+    request: pytest.FixtureRequest, broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> AsyncIterator[BridgeEnv]:
+    """A running bridge (the Service in this event loop) logged in to a fresh simulator,
+    with a probe on its topics; MQTT 5 unless a test asks for both (BOTH_PROTOCOLS)."""
+    protocol = getattr(request, "param", 5)
+    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as running:
+        yield running

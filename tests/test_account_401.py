@@ -6,10 +6,9 @@ that fails changes the auth state. Refreshes are counted by the simulator."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
-from tests.bridge_env import AnyBroker, BridgeEnv, running_bridge
+from tests.bridge_env import BridgeEnv
 from tests.test_bridge_auth import auth_states, failed, ok, saved_credentials
 
 
@@ -30,76 +29,67 @@ async def all_ok(env: BridgeEnv, *requests: tuple[str, str]) -> list[Any]:
     return [ok(response, command) for (command, _), (response, _) in pairs]
 
 
-async def test_expired_access_tokens_cost_one_shared_refresh(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path) as env:
-        await env.settle()
-        before, _ = saved_credentials(env)
-        mark, start = env.probe.mark(), len(env.sim.request_log())
-        env.sim.expire_tokens()  # Blink forgets every access token: each call is a 401
-        snap, _, arm, _ = await all_ok(
-            env,
-            ("snap", "Front Door"),
-            ("refresh", ""),
-            ("arm", "Home"),
-            ("motion-detection", '{"camera": "Garage", "enabled": true}'),
-        )
-        assert snap["fresh"] is True
-        assert arm == {"sync_modules": {"Home": True}}
-        assert refreshes(env) == (1, 0)  # one refresh for the one rejected token
-        assert rejected(env, start) == 1  # the calls after it used the new token
-        assert ok(await env.exchange("health"), "health")["auth"] == "ok"
-        await env.barrier()
-        assert auth_states(env, after=mark) == []  # the auth state never changed
-        after, _ = saved_credentials(env)
-        assert after["refresh_token"] != before["refresh_token"]  # the rotated one, saved
+async def test_expired_access_tokens_cost_one_shared_refresh(env: BridgeEnv) -> None:
+    await env.settle()
+    before, _ = saved_credentials(env)
+    mark, start = env.probe.mark(), len(env.sim.request_log())
+    env.sim.expire_tokens()  # Blink forgets every access token: each call is a 401
+    snap, _, arm, _ = await all_ok(
+        env,
+        ("snap", "Front Door"),
+        ("refresh", ""),
+        ("arm", "Home"),
+        ("motion-detection", '{"camera": "Garage", "enabled": true}'),
+    )
+    assert snap["fresh"] is True
+    assert arm == {"sync_modules": {"Home": True}}
+    assert refreshes(env) == (1, 0)  # one refresh for the one rejected token
+    assert rejected(env, start) == 1  # the calls after it used the new token
+    assert ok(await env.exchange("health"), "health")["auth"] == "ok"
+    await env.barrier()
+    assert auth_states(env, after=mark) == []  # the auth state never changed
+    after, _ = saved_credentials(env)
+    assert after["refresh_token"] != before["refresh_token"]  # the rotated one, saved
 
 
-async def test_each_rejected_call_is_retried_once_after_one_refresh(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path) as env:
-        await env.settle()
-        mark, start = env.probe.mark(), len(env.sim.request_log())
-        # Blink rejects one call of each kind, whatever the token (revocation, a glitch)
-        for endpoint in ("snap", "homescreen", "media_changed", "arm"):
-            env.sim.add_fault(endpoint, "401", count=1)
-        await all_ok(env, ("snap", "Porch"), ("refresh", ""), ("arm", "Cabin"))
-        # (a poll's own clip fetches are blinkpy's; a download's are the bridge's)
-        env.sim.add_fault("clip", "401", count=1)
-        downloaded = ok(
-            await env.exchange(
-                "download-since", {"since": "2000-01-01T00:00:00+00:00", "camera": "Kitchen"}
-            ),
-            "download-since",
-        )
-        assert len(downloaded["downloaded_clips"]["Kitchen"]) == 6
-        assert downloaded["failed"] == []
-        assert not env.sim.faults()  # every fault was hit
-        assert rejected(env, start) == 5
-        assert refreshes(env) == (5, 0)  # one refresh per rejected token, no more
-        await env.barrier()
-        assert auth_states(env, after=mark) == []
+async def test_each_rejected_call_is_retried_once_after_one_refresh(env: BridgeEnv) -> None:
+    await env.settle()
+    mark, start = env.probe.mark(), len(env.sim.request_log())
+    # Blink rejects one call of each kind, whatever the token (revocation, a glitch)
+    for endpoint in ("snap", "homescreen", "media_changed", "arm"):
+        env.sim.add_fault(endpoint, "401", count=1)
+    await all_ok(env, ("snap", "Porch"), ("refresh", ""), ("arm", "Cabin"))
+    # (a poll's own clip fetches are blinkpy's; a download's are the bridge's)
+    env.sim.add_fault("clip", "401", count=1)
+    downloaded = ok(
+        await env.exchange(
+            "download-since", {"since": "2000-01-01T00:00:00+00:00", "camera": "Kitchen"}
+        ),
+        "download-since",
+    )
+    assert len(downloaded["downloaded_clips"]["Kitchen"]) == 6
+    assert downloaded["failed"] == []
+    assert not env.sim.faults()  # every fault was hit
+    assert rejected(env, start) == 5
+    assert refreshes(env) == (5, 0)  # one refresh per rejected token, no more
+    await env.barrier()
+    assert auth_states(env, after=mark) == []
 
 
-async def test_a_failed_refresh_changes_the_auth_state(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path) as env:
-        await env.settle()
-        signins = len(env.requests_to("oauth_signin"))
-        mark = env.probe.mark()
-        env.sim.add_fault("oauth_token", "500", count=1)  # the refresh fails once
-        env.sim.expire_tokens()
-        message = failed(await env.exchange("snap", "Front Door"), "snap", "not_authenticated")
-        assert "token refresh" in message
-        state = await env.wait_auth("unavailable")
-        assert state.index > mark
-        assert "token refresh" in state.json()["message"]
-        assert refreshes(env) == (0, 0)  # (the failure was injected before Blink's handler)
+async def test_a_failed_refresh_changes_the_auth_state(env: BridgeEnv) -> None:
+    await env.settle()
+    signins = len(env.requests_to("oauth_signin"))
+    mark = env.probe.mark()
+    env.sim.add_fault("oauth_token", "500", count=1)  # the refresh fails once
+    env.sim.expire_tokens()
+    message = failed(await env.exchange("snap", "Front Door"), "snap", "not_authenticated")
+    assert "token refresh" in message
+    state = await env.wait_auth("unavailable")
+    assert state.index > mark
+    assert "token refresh" in state.json()["message"]
+    assert refreshes(env) == (0, 0)  # (the failure was injected before Blink's handler)
 
-        # the next login starts from the saved refresh token, which is still valid
-        assert ok(await env.exchange("login"), "login")["auth"] == "ok"
-        assert len(env.requests_to("oauth_signin")) == signins
-        assert ok(await env.exchange("snap", "Front Door"), "snap")["fresh"] is True
+    # the next login starts from the saved refresh token, which is still valid
+    assert ok(await env.exchange("login"), "login")["auth"] == "ok"
+    assert len(env.requests_to("oauth_signin")) == signins
+    assert ok(await env.exchange("snap", "Front Door"), "snap")["fresh"] is True

@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from tests import secrets_guard
-from tests.bridge_env import AnyBroker, BridgeEnv, bridge_on, running_bridge, simulator
+from tests.bridge_env import PROTOCOLS, AnyBroker, BridgeEnv, bridge_on, running_bridge, simulator
 from tests.sim_fixtures import CODE, PASSWORD, scenario
 
-PROTOCOLS = [pytest.param(5, id="v5"), pytest.param(3, id="v311")]
 OAUTH_STEPS = ("oauth_authorize", "oauth_signin_page", "oauth_signin", "oauth_2fa_verify")
 
 

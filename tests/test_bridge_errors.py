@@ -16,9 +16,7 @@ import pytest
 
 from blink_mqtt.messages import MAX_PAYLOAD
 from blink_mqtt.simulator.faults import FaultKind
-from tests.bridge_env import AnyBroker, BridgeEnv, running_bridge
-
-PROTOCOLS = [pytest.param(5, id="v5"), pytest.param(3, id="v311")]
+from tests.bridge_env import BOTH_PROTOCOLS, PROTOCOLS, AnyBroker, BridgeEnv, running_bridge
 
 
 def error_of(response: dict[str, Any], command: str, code: str, *words: str) -> str:
@@ -82,69 +80,58 @@ PAYLOAD_ERRORS: list[tuple[str, bytes | str | dict[str, Any], str, tuple[str, ..
 ]
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_invalid_json_and_invalid_request(
-    broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
-        sent_before = len(env.sim.request_log())
-        for command, payload, code, words, rid in PAYLOAD_ERRORS:
-            response = await env.exchange(command, payload)
-            error_of(response, command, code, *words)
-            assert response.get("id") == rid, response
-        assert len(env.sim.request_log()) == sent_before  # nothing reached Blink
-        await still_serving(env)
+@BOTH_PROTOCOLS
+async def test_invalid_json_and_invalid_request(env: BridgeEnv) -> None:
+    sent_before = len(env.sim.request_log())
+    for command, payload, code, words, rid in PAYLOAD_ERRORS:
+        response = await env.exchange(command, payload)
+        error_of(response, command, code, *words)
+        assert response.get("id") == rid, response
+    assert len(env.sim.request_log()) == sent_before  # nothing reached Blink
+    await still_serving(env)
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_unknown_command(
-    broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
-        response = await env.exchange("take-picture", {"id": "u1", "camera": "Front Door"})
-        message = error_of(response, "take-picture", "unknown_command", "take-picture", "snap")
-        assert "health" in message
-        assert response["id"] == "u1"
-        # answered on the topic of the command asked for, also without a Response Topic
-        response = await env.exchange("SNAP", "Front Door", rr=False)
-        error_of(response, "SNAP", "unknown_command")
-        await still_serving(env)
+@BOTH_PROTOCOLS
+async def test_unknown_command(env: BridgeEnv) -> None:
+    response = await env.exchange("take-picture", {"id": "u1", "camera": "Front Door"})
+    message = error_of(response, "take-picture", "unknown_command", "take-picture", "snap")
+    assert "health" in message
+    assert response["id"] == "u1"
+    # answered on the topic of the command asked for, also without a Response Topic
+    response = await env.exchange("SNAP", "Front Door", rr=False)
+    error_of(response, "SNAP", "unknown_command")
+    await still_serving(env)
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_unknown_camera_and_sync_module(
-    broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
-        message = error_of(
-            await env.exchange("snap", "Frnt Door"), "snap", "unknown_camera", "'Frnt Door'"
-        )
-        assert all(name in message for name in ("Front Door", "Backyard", "Kitchen"))
-        error_of(
-            await env.exchange("record", {"camera": "G8T1-0000-NONE"}), "record", "unknown_camera"
-        )
-        error_of(
-            await env.exchange("motion-detection", {"camera": "attic", "enabled": False}),
-            "motion-detection",
-            "unknown_camera",
-            "'attic'",
-        )
-        message = error_of(
-            await env.exchange("arm", "Nowhere"), "arm", "unknown_sync_module", "'Nowhere'"
-        )
-        assert "Home" in message
-        assert "Cabin" in message
-        # one unknown name in a list: nothing is changed
-        error_of(
-            await env.exchange("disarm", {"sync_module": ["Home", "Nowhere"]}),
-            "disarm",
-            "unknown_sync_module",
-        )
-        assert env.sim.snapshot().network("Home").armed is True
-        # a camera is not a sync module
-        error_of(await env.exchange("arm", "Front Door"), "arm", "unknown_sync_module")
-        assert not env.requests_to("snap", "record", "arm", "disarm", "motion_disable")
-        await still_serving(env)
+@BOTH_PROTOCOLS
+async def test_unknown_camera_and_sync_module(env: BridgeEnv) -> None:
+    message = error_of(
+        await env.exchange("snap", "Frnt Door"), "snap", "unknown_camera", "'Frnt Door'"
+    )
+    assert all(name in message for name in ("Front Door", "Backyard", "Kitchen"))
+    error_of(await env.exchange("record", {"camera": "G8T1-0000-NONE"}), "record", "unknown_camera")
+    error_of(
+        await env.exchange("motion-detection", {"camera": "attic", "enabled": False}),
+        "motion-detection",
+        "unknown_camera",
+        "'attic'",
+    )
+    message = error_of(
+        await env.exchange("arm", "Nowhere"), "arm", "unknown_sync_module", "'Nowhere'"
+    )
+    assert "Home" in message
+    assert "Cabin" in message
+    # one unknown name in a list: nothing is changed
+    error_of(
+        await env.exchange("disarm", {"sync_module": ["Home", "Nowhere"]}),
+        "disarm",
+        "unknown_sync_module",
+    )
+    assert env.sim.snapshot().network("Home").armed is True
+    # a camera is not a sync module
+    error_of(await env.exchange("arm", "Front Door"), "arm", "unknown_sync_module")
+    assert not env.requests_to("snap", "record", "arm", "disarm", "motion_disable")
+    await still_serving(env)
 
 
 BLINK_FAULTS: list[Any] = [
@@ -173,24 +160,16 @@ BLINK_FAULTS: list[Any] = [
 
 @pytest.mark.parametrize(("command", "payload", "endpoint", "kind"), BLINK_FAULTS)
 async def test_blink_unavailable(
-    broker: AnyBroker,
-    base_topic: str,
-    tmp_path: Path,
-    *,
-    command: str,
-    payload: Any,
-    endpoint: str,
-    kind: FaultKind,
+    env: BridgeEnv, *, command: str, payload: Any, endpoint: str, kind: FaultKind
 ) -> None:
-    async with running_bridge(broker, base_topic, tmp_path) as env:
-        env.sim.add_fault(endpoint, kind, count=1)
-        response = await env.exchange(command, payload)
-        error_of(response, command, "blink_unavailable")
-        assert [r.fault for r in env.requests_to(endpoint) if r.fault] == [kind]
-        # the fault was one-off: the same request now works, and the bridge kept its login
-        response = await env.exchange(command, payload)
-        assert response["status"] == "ok", response
-        await still_serving(env)
+    env.sim.add_fault(endpoint, kind, count=1)
+    response = await env.exchange(command, payload)
+    error_of(response, command, "blink_unavailable")
+    assert [r.fault for r in env.requests_to(endpoint) if r.fault] == [kind]
+    # the fault was one-off: the same request now works, and the bridge kept its login
+    response = await env.exchange(command, payload)
+    assert response["status"] == "ok", response
+    await still_serving(env)
 
 
 async def test_blink_unavailable_under_v311(

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.bridge_env import AnyBroker, running_bridge
-from tests.test_bridge_errors import PROTOCOLS, error_of, still_serving
+from tests.bridge_env import BOTH_PROTOCOLS, PROTOCOLS, AnyBroker, BridgeEnv, running_bridge
+from tests.test_bridge_errors import error_of, still_serving
 
 
 def strict(payload: bytes) -> Any:
@@ -95,24 +95,21 @@ async def test_a_response_topic_with_wildcards_is_refused_on_the_default_topic(
         await still_serving(env)
 
 
-async def test_a_lone_surrogate_id_while_requests_are_in_flight(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path) as env:
-        env.sim.set_latency(0.3)
-        mark = env.probe.mark()
-        await env.probe.publish(env.topics.request("snap"), '{"id": "slow", "camera": "Garage"}')
-        await env.probe.publish(env.topics.request("health"), b'{"id": "\\ud800"}')
-        answers = [
-            await env.probe.wait_for(env.topics.response(command), after=mark, timeout=20)
-            for command in ("health", "snap")
-        ]
-        health, snap = (strict(a.payload) for a in answers)
-        error_of(health, "health", "invalid_request", "surrogate")
-        assert "id" not in health
-        assert (snap["status"], snap["id"]) == ("ok", "slow"), snap
-        env.sim.set_latency(0)
-        await still_serving(env)
+async def test_a_lone_surrogate_id_while_requests_are_in_flight(env: BridgeEnv) -> None:
+    env.sim.set_latency(0.3)
+    mark = env.probe.mark()
+    await env.probe.publish(env.topics.request("snap"), '{"id": "slow", "camera": "Garage"}')
+    await env.probe.publish(env.topics.request("health"), b'{"id": "\\ud800"}')
+    answers = [
+        await env.probe.wait_for(env.topics.response(command), after=mark, timeout=20)
+        for command in ("health", "snap")
+    ]
+    health, snap = (strict(a.payload) for a in answers)
+    error_of(health, "health", "invalid_request", "surrogate")
+    assert "id" not in health
+    assert (snap["status"], snap["id"]) == ("ok", "slow"), snap
+    env.sim.set_latency(0)
+    await still_serving(env)
 
 
 async def test_garbage_on_a_foreign_discovery_topic_with_discovery_off(
@@ -127,12 +124,9 @@ async def test_garbage_on_a_foreign_discovery_topic_with_discovery_off(
         await env.probe.publish(f"{prefix}/device/other/config", b"", retain=True)
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_a_request_topic_without_a_command_is_answered(
-    broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
-        response = await env.exchange("", '{"id": 1}')
-        error_of(response, "", "unknown_command", "No command", "snap")
-        assert response["id"] == 1
-        await still_serving(env)
+@BOTH_PROTOCOLS
+async def test_a_request_topic_without_a_command_is_answered(env: BridgeEnv) -> None:
+    response = await env.exchange("", '{"id": 1}')
+    error_of(response, "", "unknown_command", "No command", "snap")
+    assert response["id"] == 1
+    await still_serving(env)

@@ -18,11 +18,10 @@ from typing import Any
 import pytest
 
 from blink_mqtt.mediafile import is_valid_jpeg
-from tests.bridge_env import AnyBroker, BridgeEnv, running_bridge
+from tests.bridge_env import BOTH_PROTOCOLS, PROTOCOLS, AnyBroker, BridgeEnv, running_bridge
 from tests.probe import Probe, Received
 from tests.test_contract_pure import DOCUMENTED_CAMERA_FIELDS
 
-PROTOCOLS = [pytest.param(5, id="v5"), pytest.param(3, id="v311")]
 CAMERAS = ["Front Door", "Backyard", "Garage", "Porch", "Kitchen"]
 SYNC_FIELDS = {"name", "network_id", "armed", "online", "local_storage"}
 
@@ -77,34 +76,28 @@ async def test_cameras_lists_every_camera_and_sync_module(
         assert (home["network_id"], home["armed"], home["local_storage"]) == (2001, True, True)
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_id_is_echoed_on_the_command_response_topic(
-    broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
-        for rid in ("42", 42, 4.5, "a b/c"):
-            response = await env.exchange("cameras", {"id": rid}, rr=False)
-            assert response["id"] == rid
-            assert list(response)[:3] == ["id", "command", "status"]
-        response = await env.exchange("health", b"", rr=False)
-        assert "id" not in response
+@BOTH_PROTOCOLS
+async def test_id_is_echoed_on_the_command_response_topic(env: BridgeEnv) -> None:
+    for rid in ("42", 42, 4.5, "a b/c"):
+        response = await env.exchange("cameras", {"id": rid}, rr=False)
+        assert response["id"] == rid
+        assert list(response)[:3] == ["id", "command", "status"]
+    response = await env.exchange("health", b"", rr=False)
+    assert "id" not in response
 
 
-async def test_v5_response_topic_and_correlation_data(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path) as env:
-        mark = env.probe.mark()
-        response, message = await env.rr("cameras", json.dumps({"id": "r1"}))
-        assert response["id"] == "r1"
-        ok_data(response, "cameras")
-        assert not message.retain
-        await env.barrier()
-        # the answer went only to the Response Topic, never to <base>/response/cameras
-        assert env.published(env.topics.response("cameras"), after=mark) == []
-        # a v5 request without a Response Topic is answered on <base>/response/<command>
-        response = await env.exchange("cameras", b"", rr=False)
-        ok_data(response, "cameras")
+async def test_v5_response_topic_and_correlation_data(env: BridgeEnv) -> None:
+    mark = env.probe.mark()
+    response, message = await env.rr("cameras", json.dumps({"id": "r1"}))
+    assert response["id"] == "r1"
+    ok_data(response, "cameras")
+    assert not message.retain
+    await env.barrier()
+    # the answer went only to the Response Topic, never to <base>/response/cameras
+    assert env.published(env.topics.response("cameras"), after=mark) == []
+    # a v5 request without a Response Topic is answered on <base>/response/<command>
+    response = await env.exchange("cameras", b"", rr=False)
+    ok_data(response, "cameras")
 
 
 # --- snap --------------------------------------------------------------------------------
@@ -221,29 +214,26 @@ async def test_arm_and_disarm_one_sync_module(
         )
 
 
-async def test_arm_and_disarm_all_sync_modules_only_when_asked_by_name(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path) as env:
-        before = [n.armed for n in env.sim.snapshot().networks if n.sync_module_id]
-        # an empty message (e.g. clearing a retained topic) must never act on every device
-        for command, payload in (("arm", b""), ("disarm", "  "), ("disarm", {"id": 1})):
-            response = await env.exchange(command, payload)
-            assert response["error"]["code"] == "invalid_request", response
-            assert '"all"' in response["error"]["message"]
-        assert [n.armed for n in env.sim.snapshot().networks if n.sync_module_id] == before
-        data = ok_data(await env.exchange("arm", "all"), "arm")
-        assert data == {"sync_modules": {"Home": True, "Cabin": True}}
-        assert [n.armed for n in env.sim.snapshot().networks if n.sync_module_id] == [True, True]
-        data = ok_data(await env.exchange("disarm", {"sync_module": "ALL"}), "disarm")
-        assert data == {"sync_modules": {"Home": False, "Cabin": False}}
-        assert [n.armed for n in env.sim.snapshot().networks if n.sync_module_id] == [
-            False,
-            False,
-        ]
-        # a list of sync modules
-        data = ok_data(await env.exchange("arm", {"sync_module": ["home", "Cabin"]}), "arm")
-        assert data == {"sync_modules": {"Home": True, "Cabin": True}}
+async def test_arm_and_disarm_all_sync_modules_only_when_asked_by_name(env: BridgeEnv) -> None:
+    before = [n.armed for n in env.sim.snapshot().networks if n.sync_module_id]
+    # an empty message (e.g. clearing a retained topic) must never act on every device
+    for command, payload in (("arm", b""), ("disarm", "  "), ("disarm", {"id": 1})):
+        response = await env.exchange(command, payload)
+        assert response["error"]["code"] == "invalid_request", response
+        assert '"all"' in response["error"]["message"]
+    assert [n.armed for n in env.sim.snapshot().networks if n.sync_module_id] == before
+    data = ok_data(await env.exchange("arm", "all"), "arm")
+    assert data == {"sync_modules": {"Home": True, "Cabin": True}}
+    assert [n.armed for n in env.sim.snapshot().networks if n.sync_module_id] == [True, True]
+    data = ok_data(await env.exchange("disarm", {"sync_module": "ALL"}), "disarm")
+    assert data == {"sync_modules": {"Home": False, "Cabin": False}}
+    assert [n.armed for n in env.sim.snapshot().networks if n.sync_module_id] == [
+        False,
+        False,
+    ]
+    # a list of sync modules
+    data = ok_data(await env.exchange("arm", {"sync_module": ["home", "Cabin"]}), "arm")
+    assert data == {"sync_modules": {"Home": True, "Cabin": True}}
 
 
 def motion_enabled_is(enabled: bool) -> Callable[[Received], bool]:
@@ -284,51 +274,44 @@ async def test_motion_detection_for_each_camera_kind(
 # --- record, refresh, health -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_record_adds_a_clip_in_the_cloud(
-    broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
-        before = env.sim.snapshot().camera("Backyard")
-        data = ok_data(await env.exchange("record", "Backyard"), "record")
-        assert data["camera"] == "Backyard"
-        iso(data["requested_at"])
-        after = env.sim.snapshot().camera("Backyard")
-        assert after.cloud_clips == before.cloud_clips + 1
-        assert after.usb_clips == before.usb_clips + 1  # Home has local storage
-        assert len(env.requests_to("record")) == 1
+@BOTH_PROTOCOLS
+async def test_record_adds_a_clip_in_the_cloud(env: BridgeEnv) -> None:
+    before = env.sim.snapshot().camera("Backyard")
+    data = ok_data(await env.exchange("record", "Backyard"), "record")
+    assert data["camera"] == "Backyard"
+    iso(data["requested_at"])
+    after = env.sim.snapshot().camera("Backyard")
+    assert after.cloud_clips == before.cloud_clips + 1
+    assert after.usb_clips == before.usb_clips + 1  # Home has local storage
+    assert len(env.requests_to("record")) == 1
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_refresh_polls_blink(
-    broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
-        polls = len(env.requests_to("homescreen"))
-        data = ok_data(await env.exchange("refresh"), "refresh")
-        assert data["cameras"] == 5
-        iso(data["refreshed_at"])
-        assert len(env.requests_to("homescreen")) == polls + 1
-        before = datetime.now(UTC)
-        data = ok_data(await env.exchange("refresh", "{}"), "refresh")
-        assert iso(data["refreshed_at"]) >= before
-        health = ok_data(await env.exchange("health"), "health")
-        assert iso(health["last_refresh"]) >= before
+@BOTH_PROTOCOLS
+async def test_refresh_polls_blink(env: BridgeEnv) -> None:
+    polls = len(env.requests_to("homescreen"))
+    data = ok_data(await env.exchange("refresh"), "refresh")
+    assert data["cameras"] == 5
+    iso(data["refreshed_at"])
+    assert len(env.requests_to("homescreen")) == polls + 1
+    before = datetime.now(UTC)
+    data = ok_data(await env.exchange("refresh", "{}"), "refresh")
+    assert iso(data["refreshed_at"]) >= before
+    health = ok_data(await env.exchange("health"), "health")
+    assert iso(health["last_refresh"]) >= before
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_health(broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int) -> None:
-    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
-        data = ok_data(await env.exchange("health", b""), "health")
-        assert {"uptime_s", "mqtt", "auth", "last_refresh", "blink_requests"} <= data.keys()
-        assert isinstance(data["uptime_s"], int | float)
-        assert data["uptime_s"] >= 0
-        assert data["mqtt"] == "connected"
-        assert data["auth"] == "ok"
-        iso(data["last_refresh"])
-        requests_so_far = len(env.sim.request_log())
-        assert 0 < data["blink_requests"] <= requests_so_far
-        await env.exchange("snap", "Garage")
-        later = ok_data(await env.exchange("health", "{}"), "health")
-        assert later["blink_requests"] > data["blink_requests"]
-        assert later["uptime_s"] >= data["uptime_s"]
+@BOTH_PROTOCOLS
+async def test_health(env: BridgeEnv) -> None:
+    data = ok_data(await env.exchange("health", b""), "health")
+    assert {"uptime_s", "mqtt", "auth", "last_refresh", "blink_requests"} <= data.keys()
+    assert isinstance(data["uptime_s"], int | float)
+    assert data["uptime_s"] >= 0
+    assert data["mqtt"] == "connected"
+    assert data["auth"] == "ok"
+    iso(data["last_refresh"])
+    requests_so_far = len(env.sim.request_log())
+    assert 0 < data["blink_requests"] <= requests_so_far
+    await env.exchange("snap", "Garage")
+    later = ok_data(await env.exchange("health", "{}"), "health")
+    assert later["blink_requests"] > data["blink_requests"]
+    assert later["uptime_s"] >= data["uptime_s"]

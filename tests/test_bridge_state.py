@@ -58,15 +58,12 @@ async def new_clip(env: BridgeEnv, camera: str) -> datetime:
     return env.sim.add_clip(camera, age_seconds=0).created_at
 
 
-async def test_refresh_without_changes_publishes_no_state(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    async with running_bridge(broker, base_topic, tmp_path) as env:
-        await quiet(env)
-        mark = await refresh(env)
-        assert state_messages(env, mark) == []
-        mark = await refresh(env)
-        assert state_messages(env, mark) == []
+async def test_refresh_without_changes_publishes_no_state(env: BridgeEnv) -> None:
+    await quiet(env)
+    mark = await refresh(env)
+    assert state_messages(env, mark) == []
+    mark = await refresh(env)
+    assert state_messages(env, mark) == []
 
 
 async def test_a_change_publishes_only_the_changed_device(

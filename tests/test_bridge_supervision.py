@@ -16,10 +16,9 @@ from blink_mqtt import modes
 from blink_mqtt.bridge import SHORT_SESSIONS, Inbound, MqttBridge, Reconnects
 from blink_mqtt.service import Service
 from blink_mqtt.topics import Topics
-from tests.bridge_env import AnyBroker, bridge_settings, running_bridge, simulator
+from tests.bridge_env import PROTOCOLS, AnyBroker, bridge_settings, running_bridge, simulator
 from tests.probe import Probe
 from tests.sim_fixtures import CODE
-from tests.test_bridge_errors import PROTOCOLS
 
 WAIT = 15.0
 
