@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiomqtt
 from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
@@ -45,6 +46,42 @@ NOT_CONNECTED = (4, 7)  # paho MQTT_ERR_NO_CONN, MQTT_ERR_CONN_LOST
 NO_DELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 """Send each packet at once: with Nagle's algorithm, a response written while the
 broker's delayed ACK is pending waits ~40 ms."""
+
+
+def client(
+    settings: Settings,
+    identifier: str,
+    *,
+    clean: bool,
+    timeout: float = 10,
+    **options: Any,
+) -> aiomqtt.Client:
+    """A client for the configured broker (address, login, TLS, protocol). `clean`: start
+    without the broker's session for `identifier`. With `clean=False` under v5 every
+    connect resumes it: paho's default (clean start on the first connect only) applies to
+    every connect aiomqtt makes, so each reconnect would drop the session and the
+    requests the broker kept for us."""
+    s = settings
+    v5 = s.mqtt_protocol == "5"
+    tls = None
+    if s.mqtt_tls:
+        tls = aiomqtt.TLSParameters(
+            ca_certs=str(s.mqtt_ca_file) if s.mqtt_ca_file else None,
+            cert_reqs=ssl.CERT_REQUIRED,
+        )
+    return aiomqtt.Client(
+        s.mqtt_host,
+        s.mqtt_port,
+        username=s.mqtt_username,
+        password=s.mqtt_password.get_secret_value() if s.mqtt_password else None,
+        identifier=identifier,
+        protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
+        clean_session=None if v5 else clean,
+        clean_start=clean if v5 else MQTT_CLEAN_START_FIRST_ONLY,
+        tls_params=tls,
+        timeout=timeout,
+        **options,
+    )
 
 
 @dataclass
@@ -132,34 +169,17 @@ class MqttBridge:
         return self.settings.mqtt_protocol == "5"
 
     def _make_client(self) -> aiomqtt.Client:
-        s = self.settings
         properties = None
         if self.v5:
             properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             properties.SessionExpiryInterval = SESSION_EXPIRY
-        tls = None
-        if s.mqtt_tls:
-            tls = aiomqtt.TLSParameters(
-                ca_certs=str(s.mqtt_ca_file) if s.mqtt_ca_file else None,
-                cert_reqs=ssl.CERT_REQUIRED,
-            )
-        return aiomqtt.Client(
-            s.mqtt_host,
-            s.mqtt_port,
-            username=s.mqtt_username,
-            password=s.mqtt_password.get_secret_value() if s.mqtt_password else None,
-            identifier=s.mqtt_client_id,
-            protocol=aiomqtt.ProtocolVersion.V5 if self.v5 else aiomqtt.ProtocolVersion.V311,
-            clean_session=None if self.v5 else False,
-            # paho's default for v5 (clean start on the first connect) applies to every
-            # connect aiomqtt makes, so each reconnect would drop the session and the
-            # requests the broker kept for us
-            clean_start=False if self.v5 else MQTT_CLEAN_START_FIRST_ONLY,
+        return client(
+            self.settings,
+            self.settings.mqtt_client_id,
+            clean=False,
             will=aiomqtt.Will(self.topics.bridge_state, b"offline", qos=1, retain=True),
             properties=properties,
-            tls_params=tls,
             keepalive=30,
-            timeout=10,
             socket_options=[NO_DELAY],
         )
 

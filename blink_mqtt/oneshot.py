@@ -19,10 +19,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiomqtt
-from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from blink_mqtt.bridge import client
 from blink_mqtt.errors import UserFacingError
 from blink_mqtt.settings import Settings
 from blink_mqtt.topics import Topics
@@ -39,26 +39,7 @@ class BrokerProblem(UserFacingError):
 
 
 def _client(settings: Settings, identifier: str, *, clean: bool = True) -> aiomqtt.Client:
-    s = settings
-    v5 = s.mqtt_protocol == "5"
-    tls = None
-    if s.mqtt_tls:
-        tls = aiomqtt.TLSParameters(
-            ca_certs=str(s.mqtt_ca_file) if s.mqtt_ca_file else None,
-            cert_reqs=ssl.CERT_REQUIRED,
-        )
-    return aiomqtt.Client(
-        s.mqtt_host,
-        s.mqtt_port,
-        username=s.mqtt_username,
-        password=s.mqtt_password.get_secret_value() if s.mqtt_password else None,
-        identifier=identifier,
-        protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
-        clean_session=None if v5 else clean,
-        clean_start=clean if v5 else MQTT_CLEAN_START_FIRST_ONLY,
-        tls_params=tls,
-        timeout=CONNECT_TIMEOUT,
-    )
+    return client(settings, identifier, clean=clean, timeout=CONNECT_TIMEOUT)
 
 
 def describe(settings: Settings, err: BaseException) -> str:
