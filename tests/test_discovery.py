@@ -394,6 +394,11 @@ def test_the_rules_catch_bad_messages() -> None:
     assert message_errors(topic, b"{not json", "homeassistant")
     no_origin = {k: v for k, v in good.items() if k != "origin"}
     assert message_errors(topic, json.dumps(no_origin).encode(), "homeassistant")
+    # a component reduced to its platform is a removal; its platform must still be known
+    stub = {**good, "components": {**good["components"], "gone": {"p": "sensor"}}}
+    assert message_errors(topic, json.dumps(stub).encode(), "homeassistant") == []
+    odd = {**good, "components": {**good["components"], "gone": {"p": "toaster"}}}
+    assert message_errors(topic, json.dumps(odd).encode(), "homeassistant")
 
 
 # --- templates against our state payloads ------------------------------------------------
