@@ -46,6 +46,7 @@ __all__ = [
     "EntitySpec",
     "all_object_ids",
     "discovery_messages",
+    "lost_entity_messages",
     "removal_messages",
     "sanitise",
 ]
@@ -117,7 +118,13 @@ def camera_device(camera: CameraState, topics: Topics) -> Device:
         "event": topics.camera_event(slug),
     }
     online = {"topic": roles["state"], "value_template": CAMERA_ONLINE}
-    return Device(object_id, info, roles, {"camera": camera.serial}, CAMERA_ENTITIES, (online,))
+    entities = tuple(spec for spec in CAMERA_ENTITIES if reported(spec, camera))
+    return Device(object_id, info, roles, {"camera": camera.serial}, entities, (online,))
+
+
+def reported(spec: EntitySpec, camera: CameraState) -> bool:
+    """A camera has an entity only for what it reports: no battery entity for a Mini."""
+    return spec.needs is None or getattr(camera, spec.needs) is not None
 
 
 def sync_device(sync: SyncState, topics: Topics) -> Device:
@@ -226,3 +233,27 @@ def removal_messages(
         for object_id in all_object_ids(old, topics)
         if object_id not in kept
     ]
+
+
+def lost_entity_messages(
+    old: AccountState, new: AccountState, topics: Topics
+) -> list[tuple[str, bytes]]:
+    """For each device of both that lost entities (it stopped reporting a field): its new
+    config with each lost component reduced to `{"platform": ...}`, which HA takes as that
+    component's removal. Sent once, not retained; the retained config without them
+    (`discovery_messages`) must follow."""
+    kept = {device.object_id: device for device in devices(new, topics)}
+    out: list[tuple[str, bytes]] = []
+    for device in devices(old, topics):
+        now = kept.get(device.object_id)
+        if now is None:
+            continue
+        keys = {spec.key for spec in now.entities}
+        lost = {spec.key: {"platform": spec.platform} for spec in device.entities}
+        lost = {key: stub for key, stub in lost.items() if key not in keys}
+        if lost:
+            kept_components = {spec.key: component(spec, now, topics) for spec in now.entities}
+            config = {**device_config(now, topics), "components": kept_components | lost}
+            payload = json.dumps(config, ensure_ascii=False).encode()
+            out.append((topics.discovery(device.object_id), payload))
+    return out

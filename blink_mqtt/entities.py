@@ -46,6 +46,9 @@ class EntitySpec:
     topics: Mapping[str, Role] = field(default_factory=dict)
     command: str | None = None
     payloads: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    needs: str | None = None
+    """The state field the entity shows; the entity exists only while the device reports
+    it (not None). One of `state.REPORTED_FIELDS`."""
 
 
 def _on_off(field_name: str) -> str:
@@ -74,6 +77,7 @@ CAMERA_ENTITIES: Final[tuple[EntitySpec, ...]] = (
             " else ('ON' if value_json.battery == 'low' else 'OFF') }}",
         },
         {"state_topic": "state"},
+        needs="battery",
     ),
     EntitySpec(
         "temperature",
@@ -87,6 +91,7 @@ CAMERA_ENTITIES: Final[tuple[EntitySpec, ...]] = (
             "value_template": "{{ value_json.temperature_c }}",
         },
         {"state_topic": "state"},
+        needs="temperature_c",
     ),
     EntitySpec(
         "wifi",
@@ -100,6 +105,7 @@ CAMERA_ENTITIES: Final[tuple[EntitySpec, ...]] = (
             "value_template": "{{ value_json.wifi_strength }}",
         },
         {"state_topic": "state"},
+        needs="wifi_strength",
     ),
     EntitySpec(
         "last_clip",

@@ -78,6 +78,8 @@ class StatePublisher:
             return
         for topic, payload in discovery.removal_messages(old, new, self.topics):
             self._retain(topic, payload)
+        for topic, payload in discovery.lost_entity_messages(old, new, self.topics):
+            self._send(Outbound(topic, payload))  # not retained: the outbox keeps it
         for topic, payload in discovery.discovery_messages(new, self.topics):
             self._retain(topic, payload)
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
+
+REPORTED_FIELDS: Final = ("battery", "temperature_c", "wifi_strength")
+"""Camera fields a device may not report (a Mini has no battery, temperature or Wi-Fi, a
+doorbell no temperature): `None` then, and the device gets no Home Assistant entity for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,10 @@ class CameraState:
 
     def payload(self) -> dict[str, Any]:
         return _payload(self, internal={"slug", "thumbnail"})
+
+    def reported(self) -> frozenset[str]:
+        """Which of REPORTED_FIELDS the device reports (not None)."""
+        return frozenset(f for f in REPORTED_FIELDS if getattr(self, f) is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +95,8 @@ class Changes:
     motion: tuple[CameraState, ...] = ()
     thumbnails: tuple[CameraState, ...] = ()
     devices_changed: bool = False
-    """A camera or sync module appeared, left or was renamed: discovery must follow."""
+    """A camera or sync module appeared, left, was renamed or reports other fields:
+    discovery must follow."""
 
 
 def _payload(obj: object, internal: set[str]) -> dict[str, Any]:
@@ -127,9 +136,19 @@ def _new_motion(old: CameraState | None, new: CameraState) -> bool:
 
 
 def _identities(account: AccountState) -> set[tuple[str, ...]]:
-    """What discovery depends on: which devices exist, their names, slugs and firmware."""
+    """What discovery depends on: which devices exist, their names, slugs, firmware and
+    which fields they report (each has its entity only while reported)."""
     cams = {
-        ("c", c.serial, c.name, c.slug, c.type, c.firmware or "", c.sync_serial or "")
+        (
+            "c",
+            c.serial,
+            c.name,
+            c.slug,
+            c.type,
+            c.firmware or "",
+            c.sync_serial or "",
+            ",".join(sorted(c.reported())),
+        )
         for c in account.cameras
     }
     syncs = {("s", s.serial, s.name, s.slug, s.firmware or "") for s in account.syncs}

@@ -140,9 +140,20 @@ def message_errors(topic: str, raw: bytes, prefix: str) -> list[str]:
     errors += device_errors(root.get("device")) + origin_errors(root.get("origin"))
     if not isinstance(root.get("components"), dict) or not root["components"]:
         return [*errors, "components must be a non-empty object"]
+    removed = {key for key, comp in root["components"].items() if is_removal(comp)}
     for key, comp in components(payload).items():
+        if key in removed:  # only its platform: HA removes the component
+            if comp["platform"] not in rule("platforms"):
+                errors.append(f"{key}: platform {comp['platform']!r} is not one we have rules for")
+            continue
         errors += [f"{key}: {e}" for e in component_errors(comp)]
     return errors
+
+
+def is_removal(component: Any) -> bool:
+    """`{"platform": ...}` alone in a device config removes that component
+    (shared/docs/ha-discovery.md section 2; HA's `_generate_device_config` sends it)."""
+    return isinstance(component, dict) and set(component) == {"platform"}
 
 
 def component_errors(config: dict[str, Any]) -> list[str]:

@@ -22,10 +22,11 @@ from blink_mqtt.discovery import (
     SYNC_ENTITIES,
     all_object_ids,
     discovery_messages,
+    lost_entity_messages,
     removal_messages,
     sanitise,
 )
-from blink_mqtt.state import AccountState, CameraState, SyncState
+from blink_mqtt.state import REPORTED_FIELDS, AccountState, CameraState, SyncState, changes
 from blink_mqtt.topics import Topics
 from tests import ha_rules
 from tests.ha_rules import (
@@ -70,7 +71,15 @@ MINI = CameraState(
     type="owl",
     slug="kitchen_mini",
 )
-DOORBELL = replace(FRONT, name="Porch", serial="DB0001", camera_id=4003, type="lotus", slug="porch")
+DOORBELL = replace(
+    FRONT,
+    name="Porch",
+    serial="DB0001",
+    camera_id=4003,
+    type="lotus",
+    slug="porch",
+    temperature_c=None,
+)  # a doorbell reports no temperature
 ODD = replace(
     MINI, name="Shed / #1", serial="AB 12/#+.x", camera_id=4004, type="hawk", slug="shed_1"
 )
@@ -191,6 +200,8 @@ def test_unique_ids_are_unique_across_the_whole_set() -> None:
         len(BRIDGE_ENTITIES)
         + len(SNAPSHOT.syncs) * len(SYNC_ENTITIES)
         + len(SNAPSHOT.cameras) * len(CAMERA_ENTITIES)
+        - 1  # the doorbell has no temperature
+        - 2 * 3  # the Mini and ODD report no battery, temperature or Wi-Fi
     )
 
 
@@ -228,6 +239,13 @@ def test_entities_per_device() -> None:
         "snap": "button",
         "record": "button",
         "event": "event",
+    }
+    # an entity only for what the device reports
+    assert set(by_device["blink_DB0001"]) == set(by_device["blink_G8T1ABCD1234"]) - {"temperature"}
+    assert set(by_device["blink_MINI0001"]) == set(by_device["blink_G8T1ABCD1234"]) - {
+        "battery",
+        "temperature",
+        "wifi",
     }
     assert by_device["blink_sync_SM3001"] == {
         "alarm": "alarm_control_panel",
@@ -376,6 +394,11 @@ def test_the_rules_catch_bad_messages() -> None:
     assert message_errors(topic, b"{not json", "homeassistant")
     no_origin = {k: v for k, v in good.items() if k != "origin"}
     assert message_errors(topic, json.dumps(no_origin).encode(), "homeassistant")
+    # a component reduced to its platform is a removal; its platform must still be known
+    stub = {**good, "components": {**good["components"], "gone": {"p": "sensor"}}}
+    assert message_errors(topic, json.dumps(stub).encode(), "homeassistant") == []
+    odd = {**good, "components": {**good["components"], "gone": {"p": "toaster"}}}
+    assert message_errors(topic, json.dumps(odd).encode(), "homeassistant")
 
 
 # --- templates against our state payloads ------------------------------------------------
@@ -445,9 +468,9 @@ def test_value_templates_render_states_ha_accepts(render: Render) -> None:
 
 
 def test_templates_map_payload_values_to_the_right_states(render: Render) -> None:
-    comps = {k: c for o, k, c in _all_components() if o == "blink_MINI0001"}
+    comps = {k: c for o, k, c in _all_components() if o == "blink_G8T1ABCD1234"}
     low = _as_json(replace(MINI, battery="low", temperature_c=-3.5, wifi_strength=-70).payload())
-    unknown = _as_json(MINI.payload())
+    unknown = _as_json(MINI.payload())  # a field gone before its entity is: rendered None
 
     def state(key: str, payload: dict[str, Any]) -> str:
         return render(comps[key]["value_template"], {"value_json": payload, "value": ""})
@@ -562,6 +585,38 @@ def test_nothing_is_removed_when_devices_stay_or_are_renamed() -> None:
     assert [t for t, _ in removal_messages(SNAPSHOT, AccountState(), TOPICS)] == [
         TOPICS.discovery(o) for o in all_object_ids(SNAPSHOT, TOPICS)[1:]
     ]
+
+
+def test_an_entity_comes_and_goes_with_its_field() -> None:
+    """A field the device stops reporting: its component is sent as `{"platform": ...}`
+    first (HA removes it), then the config without it; a field that comes: a config change."""
+    lost = replace(FRONT, battery=None, wifi_strength=None)
+    new = replace(SNAPSHOT, cameras=(lost, MINI, DOORBELL, ODD))
+    assert changes(SNAPSHOT, new).devices_changed
+    assert changes(new, SNAPSHOT).devices_changed
+    assert not changes(
+        SNAPSHOT, replace(SNAPSHOT, cameras=(replace(FRONT, battery="low"), MINI, DOORBELL, ODD))
+    ).devices_changed
+    assert removal_messages(SNAPSHOT, new, TOPICS) == []
+    [(topic, payload)] = lost_entity_messages(SNAPSHOT, new, TOPICS)
+    assert topic == "homeassistant/device/blink_G8T1ABCD1234/config"
+    assert message_errors(topic, payload, TOPICS.discovery_prefix) == []
+    comps = json.loads(payload)["components"]
+    assert comps["battery"] == {"platform": "binary_sensor"}
+    assert comps["wifi"] == {"platform": "sensor"}
+    assert comps["temperature"]["unique_id"] == "blink_G8T1ABCD1234_temperature"
+    final = json.loads(dict(discovery_messages(new, TOPICS))[topic])["components"]
+    assert {"battery", "wifi"}.isdisjoint(final)
+    assert lost_entity_messages(new, SNAPSHOT, TOPICS) == []  # coming back: just the new config
+
+
+def test_every_reported_field_entity_reads_its_field() -> None:
+    needs = {spec.key: spec.needs for spec in CAMERA_ENTITIES if spec.needs}
+    assert needs == {"battery": "battery", "temperature": "temperature_c", "wifi": "wifi_strength"}
+    assert set(needs.values()) == set(REPORTED_FIELDS)
+    for spec in CAMERA_ENTITIES:
+        if spec.needs:
+            assert spec.needs in str(spec.options["value_template"])
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,15 @@ def _float(value: object) -> float | None:
         return None
 
 
+WIFI_PLACEHOLDER = -255
+"""Blink's `wifi_strength` for a camera whose signal it has no reading of."""
+
+
+def _wifi(value: object) -> int | None:
+    strength = _int(value)
+    return None if strength == WIFI_PLACEHOLDER else strength
+
+
 def serial_of(device: BlinkDevice) -> str:
     """The camera's serial; blinkpy may lack one, so fall back to a stable id."""
     cam = device.camera
@@ -126,7 +135,7 @@ def camera_state(
         battery=cam.battery if isinstance(cam.battery, str) else None,
         battery_voltage=_int(cam.battery_voltage),
         temperature_c=_float(cam.temperature_c),
-        wifi_strength=_int(cam.wifi_strength),
+        wifi_strength=_wifi(cam.wifi_strength),
         last_record=_newest(parse_time(cam.last_record), seen),
         thumbnail_at=thumbnail_time(cam.thumbnail),
         last_clip=last_clip,
