@@ -37,7 +37,9 @@ class ClipRef:
 
     `camera` is the name exactly as Blink shows it (it may contain anything);
     `recorded_at` must be timezone-aware; `key` is the source's own id (media id,
-    manifest clip id); `size` is the size the source announced, when it did.
+    manifest clip id); `size` is the size in bytes the source announced, when it
+    announces one in bytes (Blink's listings do not: USB manifests list KB, the cloud
+    none), and the archive then holds the body to it.
     """
 
     camera: str

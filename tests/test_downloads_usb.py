@@ -188,3 +188,17 @@ async def test_a_refused_usb_upload_and_a_failed_usb_download_fail_fast_alone(
     assert "refused" in messages[1]
     assert took < 5, "no waiting for an upload Blink refused"
     assert_sound(tmp_path, data)
+
+
+async def test_usb_clips_listed_with_sizes_in_kb_are_all_saved(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """Real manifests list `size` in KB ("186"-"452", fronzbot/blinkpy's recorded one):
+    a complete, valid MP4 is never refused over it."""
+    async with running_bridge(broker, base_topic, tmp_path, chosen=usb_scenario()) as env:
+        env.sim.set_options(usb_size_unit="kb")
+        usb, _ = await env.rr("sync-download", EVERYTHING, timeout=TIMEOUT)
+    data = usb["data"]
+    assert data["failed"] == []
+    assert usb_counts(data) == {"Front Door": 3, "Backyard": 1, "Porch": 2}
+    assert_sound(tmp_path, data)

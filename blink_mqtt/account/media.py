@@ -114,15 +114,12 @@ def manifest_clips(
             manifest_id=manifest["manifest_id"],
             clip_id=item.get("id"),
         )
-        refs.append(ClipRef(camera, recorded, usb(sync.name), path, _size(item.get("size"))))
+        # The manifest's `size` is not a byte count: the one recorded real manifest
+        # (fronzbot/blinkpy tests/test_sync_module.py) lists "186" to "452" for whole
+        # clips, probably KB, and blinkpy itself never reads it. A clip is checked by its
+        # own Content-Length and MP4 structure instead, so the size is not passed on.
+        refs.append(ClipRef(camera, recorded, usb(sync.name), path))
     return sorted(refs, key=lambda ref: ref.recorded_at)
-
-
-def _size(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload, no-any-return]
-    except (TypeError, ValueError):
-        return None
 
 
 async def prepare_usb_clip(blink: Blink, clip: ClipRef) -> None:
