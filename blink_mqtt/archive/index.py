@@ -55,8 +55,18 @@ _NEWEST_OF = (
     "SELECT camera, recorded_at, path, size, source, source_key FROM clips"
     " WHERE camera = ? ORDER BY recorded_at DESC LIMIT ?"
 )
+# The newest clip of each camera without reading every row: the cameras are found by
+# skipping along the primary key (camera, recorded_at), one seek per camera, and each
+# camera's newest row by one more seek; cost grows with the cameras, not the clips.
 _NEWEST_EACH = (
-    "SELECT camera, MAX(recorded_at), path, size, source, source_key FROM clips GROUP BY camera"
+    "WITH RECURSIVE cams(camera) AS ("
+    " SELECT MIN(camera) FROM clips"
+    " UNION ALL"
+    " SELECT (SELECT MIN(camera) FROM clips WHERE camera > cams.camera) FROM cams"
+    " WHERE cams.camera IS NOT NULL)"
+    " SELECT clips.camera, recorded_at, path, size, source, source_key FROM cams, clips"
+    " WHERE clips.camera = cams.camera"
+    " AND recorded_at = (SELECT MAX(recorded_at) FROM clips WHERE camera = cams.camera)"
 )
 _SINCE = (
     "SELECT camera, recorded_at, path, size, source, source_key FROM clips"
