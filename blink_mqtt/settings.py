@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     sort_clips: bool = Field(True, description="Default of `sort`: file clips by date")
     refresh_interval: float = Field(60, gt=0, description="Seconds between polls of Blink")
     auto_download: bool = Field(False, description="Archive new clips after each poll")
-    download_concurrency: int = Field(10, ge=1, le=16, description="Parallel clip downloads")
+    download_concurrency: int = Field(2, ge=1, le=16, description="Parallel clip downloads")
     download_timeout: float = Field(
         30, gt=0, description="A clip download fails after this many seconds without data"
     )

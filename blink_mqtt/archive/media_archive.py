@@ -45,7 +45,7 @@ class ArchiveConfig:
     recents_hours: float = 0
     recents_total: int = 20
     sort_clips: bool = True
-    download_concurrency: int = 10
+    download_concurrency: int = 2
     retention_days: float = 0
     tz: tzinfo | None = None  # None: the system's local zone
     public_base_url: str | None = None
