@@ -201,11 +201,6 @@ def _read_text(text: str) -> RawRequest:
     return RawRequest(text=text)
 
 
-def parse_payload(payload: bytes, main_arg: str | None) -> dict[str, Any]:
-    """Raw payload -> the fields of a request, before validation."""
-    return _fields(read(payload), main_arg)
-
-
 def _fields(raw: RawRequest, main_arg: str | None) -> dict[str, Any]:
     if raw.problem is not None:
         raise raw.problem
@@ -235,11 +230,6 @@ def _field_error(model: type[Request], error: ValidationError) -> str:
     return f"field '{where}': {first['msg']}"
 
 
-def request_id(payload: bytes) -> RequestId:
-    """The `id` of a payload when it can be read, so even error responses echo it."""
-    return read(payload).id
-
-
 def decode(model: type[R], payload: bytes | RawRequest) -> R:
     """Validate a payload as `model`; raises InvalidJson or InvalidRequest."""
     raw = read(payload) if isinstance(payload, bytes) else payload
@@ -250,13 +240,9 @@ def decode(model: type[R], payload: bytes | RawRequest) -> R:
         raise InvalidRequest(_field_error(model, error)) from None
 
 
-def dumps(value: Any) -> bytes:
-    return strictjson.dumps(value)
-
-
 def ok(command: str, rid: RequestId, data: Any) -> bytes:
     envelope: dict[str, Any] = {"command": command, "status": "ok", "data": data}
-    return dumps(_with_id(envelope, rid))
+    return strictjson.dumps(_with_id(envelope, rid))
 
 
 def error(command: str, rid: RequestId, err: BlinkMqttError) -> bytes:
@@ -265,7 +251,7 @@ def error(command: str, rid: RequestId, err: BlinkMqttError) -> bytes:
         "status": "error",
         "error": {"code": err.code, "message": err.message},
     }
-    return dumps(_with_id(envelope, rid))
+    return strictjson.dumps(_with_id(envelope, rid))
 
 
 def _with_id(envelope: dict[str, Any], rid: RequestId) -> dict[str, Any]:

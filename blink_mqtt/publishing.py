@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from blink_mqtt import __version__, discovery, strictjson
 from blink_mqtt.bridge import Inbound, Outbound
-from blink_mqtt.messages import dumps
 from blink_mqtt.replies import BridgeConfig, BridgeInfo, CameraEvent, MotionEvent, Progress
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AccountState, AuthStatus, CameraState, Changes, changes
@@ -55,9 +54,9 @@ class StatePublisher:
             self.info(new)
             self._discovery(self.published, new)
         for camera in diff.cameras:
-            self._retain(self.topics.camera_state(camera.slug), dumps(camera.payload()))
+            self._retain(self.topics.camera_state(camera.slug), strictjson.dumps(camera.payload()))
         for sync in diff.syncs:
-            self._retain(self.topics.sync_state(sync.slug), dumps(sync.payload()))
+            self._retain(self.topics.sync_state(sync.slug), strictjson.dumps(sync.payload()))
         for camera in diff.thumbnails:
             image = image_of(camera.serial)
             if image:
@@ -115,13 +114,17 @@ class StatePublisher:
         self._retain(self.topics.camera_image(camera.slug), image)
 
     def event(self, camera: CameraState, event: CameraEvent) -> None:
-        self._send(Outbound(self.topics.camera_event(camera.slug), dumps(event.to_json())))
+        self._send(
+            Outbound(self.topics.camera_event(camera.slug), strictjson.dumps(event.to_json()))
+        )
 
     def progress(self, progress: Progress) -> None:
-        self._send(Outbound(self.topics.bridge_progress, dumps(progress.to_json()), qos=0))
+        self._send(
+            Outbound(self.topics.bridge_progress, strictjson.dumps(progress.to_json()), qos=0)
+        )
 
     def auth(self, status: AuthStatus) -> None:
-        self._retain(self.topics.bridge_auth, dumps(status.payload()))
+        self._retain(self.topics.bridge_auth, strictjson.dumps(status.payload()))
 
     def info(self, account: AccountState) -> None:
         s = self.settings
@@ -146,4 +149,4 @@ class StatePublisher:
             sync_modules=[x.name for x in account.syncs],
             config=config,
         )
-        self._retain(self.topics.bridge_info, dumps(info.to_json()))
+        self._retain(self.topics.bridge_info, strictjson.dumps(info.to_json()))

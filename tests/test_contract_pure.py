@@ -24,7 +24,7 @@ from blink_mqtt.messages import (
     decode,
     error,
     ok,
-    request_id,
+    read,
 )
 from blink_mqtt.state import AccountState, CameraState, SyncState, changes
 from blink_mqtt.topics import Topics, assign_slugs, slugify
@@ -126,8 +126,8 @@ def test_envelopes_echo_ids() -> None:
         "status": "error",
         "error": {"code": "invalid_request", "message": "bad"},
     }
-    assert request_id(b'{"id": 3, "camera": 1}') == 3
-    assert request_id(b"{broken") is None
+    assert read(b'{"id": 3, "camera": 1}').id == 3
+    assert read(b"{broken").id is None
 
 
 DOCUMENTED_CAMERA_FIELDS = frozenset(

@@ -13,7 +13,7 @@ import jinja2
 import jinja2.sandbox
 import pytest
 
-from blink_mqtt import __version__, discovery, messages
+from blink_mqtt import __version__, discovery, messages, strictjson
 from blink_mqtt.discovery import (
     AUTH_STATES,
     BRIDGE_ENTITIES,
@@ -121,7 +121,7 @@ def _camera_variants(camera: CameraState) -> list[CameraState]:
 
 def _as_json(payload: dict[str, Any]) -> dict[str, Any]:
     """What HA sees: the payload as the bridge publishes it, parsed back."""
-    parsed: dict[str, Any] = json.loads(messages.dumps(payload))
+    parsed: dict[str, Any] = json.loads(strictjson.dumps(payload))
     return parsed
 
 
