@@ -42,6 +42,8 @@ SESSION_EXPIRY = 600
 """Seconds the broker keeps our session (and queued requests) after a disconnect (v5)."""
 MAX_QUEUED = 10_000
 STOP_TIMEOUT = 3.0
+CANCEL_RETRY = 1.0
+"""Seconds to wait for a cancelled task before cancelling it again."""
 NOT_CONNECTED = (4, 7)  # paho MQTT_ERR_NO_CONN, MQTT_ERR_CONN_LOST
 NO_DELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 """Send each packet at once: with Nagle's algorithm, a response written while the
@@ -272,9 +274,7 @@ class MqttBridge:
                         "Handling a message on %s failed; the bridge carries on", message.topic
                     )
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            await cancel_and_wait(sender)
 
     async def _guarded(self, what: str, step: Awaitable[None]) -> None:
         try:
@@ -357,6 +357,18 @@ class MqttBridge:
                 while self._queue:
                     await self._publish(self._client, self._queue.popleft())
                 await self._client.publish(self.topics.bridge_state, b"offline", qos=1, retain=True)
+
+
+async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` and wait until it has ended, cancelling it again if a cancellation
+    was lost: Python 3.11's `asyncio.wait_for` (under every aiomqtt publish) swallows one
+    that arrives as its future completes, and the task would then run on."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=CANCEL_RETRY)
+    if not task.cancelled():
+        with contextlib.suppress(Exception):
+            task.result()  # retrieved here; the owner has already given up on it
 
 
 def _reason(err: BaseException) -> int | None:

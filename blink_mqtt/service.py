@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -17,7 +16,7 @@ from blink_mqtt.account import BlinkAccount
 from blink_mqtt.archive import MediaArchive
 from blink_mqtt.autodownload import COMMAND as AUTO_DOWNLOAD
 from blink_mqtt.autodownload import AutoDownload
-from blink_mqtt.bridge import Inbound, MqttBridge, Outbound
+from blink_mqtt.bridge import Inbound, MqttBridge, Outbound, cancel_and_wait
 from blink_mqtt.context import Context
 from blink_mqtt.entity_commands import translate
 from blink_mqtt.errors import BlinkMqttError, Busy, InvalidRequest
@@ -89,9 +88,7 @@ class Service:
                 self.states.auth(AuthStatus("unavailable", "the bridge stopped", _now()))
                 await self.mqtt.stop()  # while the connection is still up: flush, `offline`
             finally:
-                mqtt.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await mqtt
+                await cancel_and_wait(mqtt)
                 await self.account.close()
                 self.archive.close()
 
