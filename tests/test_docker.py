@@ -83,10 +83,13 @@ def test_every_runtime_dependency_is_pinned_for_the_image() -> None:
 
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
-    """A directory another user can reach (pytest's tmp_path sits under a 0700 one), with a
-    stand-in `blink-mqtt` on its PATH that shows how it was called and as whom."""
+    """A directory another user can reach (pytest's tmp_path sits under a 0700 one, and so
+    may the checkout), with a copy of the entry point and a stand-in `blink-mqtt` on its
+    PATH that shows how it was called and as whom."""
     path = Path(tempfile.mkdtemp(prefix="blink-mqtt-entrypoint-", dir="/tmp"))
     os.chmod(path, 0o755)
+    shutil.copy(ROOT / "docker-entrypoint.sh", path / "docker-entrypoint.sh")
+    (path / "docker-entrypoint.sh").chmod(0o755)
     (path / "bin").mkdir()
     fake = path / "bin" / "blink-mqtt"
     fake.write_text('#!/bin/sh\necho "blink-mqtt $* as $(id -u)"\n')
@@ -109,7 +112,7 @@ def _entrypoint(
         [] if user is None else ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"]
     )
     return subprocess.run(
-        [*prefix, "sh", str(ROOT / "docker-entrypoint.sh"), *command],
+        [*prefix, "sh", str(tmp_path / "docker-entrypoint.sh"), *command],
         env=env,
         capture_output=True,
         text=True,
