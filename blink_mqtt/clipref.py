@@ -39,7 +39,9 @@ class ClipRef:
     `recorded_at` must be timezone-aware; `key` is the source's own id (media id,
     manifest clip id); `size` is the size in bytes the source announced, when it
     announces one in bytes (Blink's listings do not: USB manifests list KB, the cloud
-    none), and the archive then holds the body to it.
+    none), and the archive then holds the body to it. `trigger` is what Blink's media
+    item calls its `source` (`pir`, `cv_motion`, `liveview`, `button_press`, ...) when it
+    says; the name differs because `source` here is where the clip is stored.
     """
 
     camera: str
@@ -47,6 +49,7 @@ class ClipRef:
     source: ClipSource
     key: str
     size: int | None = None
+    trigger: str | None = None
 
     def __post_init__(self) -> None:
         if self.recorded_at.utcoffset() is None:

@@ -67,7 +67,14 @@ def _cloud_ref(item: Any, since: datetime | None) -> ClipRef | None:
     recorded = parse_time(item.get("created_at"))
     if recorded is None or (since and recorded < since) or not item.get("device_name"):
         return None
-    return ClipRef(str(item["device_name"]), recorded, CLOUD, str(item["media"]))
+    trigger = item.get("source")
+    return ClipRef(
+        str(item["device_name"]),
+        recorded,
+        CLOUD,
+        str(item["media"]),
+        trigger=trigger if isinstance(trigger, str) and trigger else None,
+    )
 
 
 async def request_manifest(blink: Blink, sync: Any) -> object:
