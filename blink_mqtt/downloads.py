@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from blink_mqtt.archive import DownloadResult, Failure
 from blink_mqtt.archive.recent import CLOUD_OVERLAP
+from blink_mqtt.archive.results import Archived
 from blink_mqtt.clipref import CLOUD, ClipRef, usb
 from blink_mqtt.context import Context
 from blink_mqtt.errors import BlinkMqttError, UnknownSyncModule
@@ -21,6 +22,7 @@ from blink_mqtt.replies import (
     DownloadReply,
     ErrorInfo,
     Progress,
+    SavedClip,
     StateChanged,
     SyncModuleFailure,
 )
@@ -47,7 +49,9 @@ async def _archive(ctx: Context, clips: list[ClipRef], sort: bool | None) -> Dow
 
     async def on_saved(clip: ClipRef, path: str, size: int) -> None:
         if (camera := by_name.get(clip.camera)) is not None:
-            event = ClipSavedEvent(clip.camera, clip.recorded_at, path, size, str(clip.source))
+            event = ClipSavedEvent(
+                clip.camera, clip.recorded_at, path, size, str(clip.source), clip.trigger
+            )
             ctx.hub.emit(CameraNews(camera, event))
 
     result = await ctx.archive.download(
@@ -73,12 +77,21 @@ def reply(
     result: DownloadResult, since: datetime, modules: tuple[SyncModuleFailure, ...] = ()
 ) -> DownloadReply:
     clips = tuple(_failure(failure) for failure in result.failed)
-    return DownloadReply(result.downloaded, since, result.skipped, (*clips, *modules))
+    saved = tuple(_saved(entry) for entry in result.saved)
+    return DownloadReply(result.downloaded, since, result.skipped, (*clips, *modules), saved)
 
 
 def _failure(failure: Failure) -> ClipFailure:
     error = ErrorInfo(failure.code, failure.message)
-    return ClipFailure(failure.camera, failure.recorded_at, str(failure.source), error)
+    source = str(failure.source)
+    return ClipFailure(failure.camera, failure.recorded_at, source, error, failure.trigger)
+
+
+def _saved(entry: Archived) -> SavedClip:
+    clip = entry.clip
+    return SavedClip(
+        *(clip.camera, clip.recorded_at, entry.path, entry.size, str(clip.source), clip.trigger)
+    )
 
 
 async def recent(ctx: Context, req: Cameras) -> DownloadReply:

@@ -9,7 +9,8 @@
     ├── NotAuthenticated            not_authenticated
     ├── BlinkUnavailable            blink_unavailable
     ├── StorageError                storage_error
-    └── Busy                        busy
+    ├── Busy                        busy
+    └── ClipGone                    clip_gone (only in a download's `failed` entries)
     ConfigError                     (start-up only: one line, exit status 1)
     UserFacingError                 (command line: one line, exit status 1)
 
@@ -30,6 +31,7 @@ ERROR_CODES = (
     "blink_unavailable",
     "storage_error",
     "busy",
+    "clip_gone",
     "internal_error",
 )
 
@@ -87,3 +89,9 @@ class StorageError(BlinkMqttError):
 
 class Busy(BlinkMqttError):
     code = "busy"
+
+
+class ClipGone(BlinkMqttError):
+    """Blink listed a clip that it no longer has (deleted or expired since): not retried."""
+
+    code = "clip_gone"

@@ -82,6 +82,7 @@ class ClipFailure(Reply):
     recorded_at: datetime
     source: str
     error: ErrorInfo
+    trigger: str | None  # Blink's media `source`: pir, cv_motion, liveview, button_press
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,15 +94,24 @@ class SyncModuleFailure(Reply):
 
 
 @dataclass(frozen=True, slots=True)
+class SavedClip(Reply):
+    """A clip a download saved (the entries of `saved`)."""
+
+    camera: str
+    recorded_at: datetime
+    path: str
+    bytes: int
+    source: str
+    trigger: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class DownloadReply(Reply):
     downloaded_clips: dict[str, list[str]]
     since: datetime
     skipped: dict[str, list[str]]
     failed: tuple[ClipFailure | SyncModuleFailure, ...]
-
-    @property
-    def saved(self) -> int:
-        return sum(len(paths) for paths in self.downloaded_clips.values())
+    saved: tuple[SavedClip, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +185,7 @@ class ClipSavedEvent(Reply):
     path: str
     bytes: int
     source: str
+    trigger: str | None = None
 
 
 CameraEvent = MotionEvent | SnapshotEvent | ClipSavedEvent

@@ -27,7 +27,7 @@ CLOUD_AGES: dict[str, tuple[int, ...]] = {
 }
 USB_AGES: dict[str, tuple[int, ...]] = {"Front Door": (20, 95, 180), "Backyard": (45,)}
 CAMERAS = tuple(CLOUD_AGES)
-DATA_KEYS = {"downloaded_clips", "since", "skipped", "failed"}
+DATA_KEYS = {"downloaded_clips", "since", "skipped", "failed", "saved"}
 EVERYTHING = "2000-01-01T00:00:00+00:00"
 CLIP_ENDPOINTS = ("clip", "local_clip_download")
 _FILE = re.compile(r"^(?P<camera>.+)-(?P<at>\d{4}-\d\d-\d\dt\d\d-\d\d-\d\d)-00-00\.mp4$")

@@ -66,6 +66,19 @@ async def test_result_data_is_the_documented_response(tmp_path: Path) -> None:
                     "code": "blink_unavailable",
                     "message": "expected video/mp4, got text/html",
                 },
+                "trigger": None,
+            }
+        ],
+        "saved": [
+            {
+                "camera": "Garage",
+                "recorded_at": "2025-07-02T05:36:54+00:00",
+                "path": "media/Garage/Garage-2025-07-02t05-36-54-00-00.mp4",
+                "bytes": (tmp_path / "media/Garage/Garage-2025-07-02t05-36-54-00-00.mp4")
+                .stat()
+                .st_size,
+                "source": "cloud",
+                "trigger": None,
             }
         ],
     }

@@ -1,4 +1,5 @@
-"""Faults in the middle of a batch: the clip fails alone, cleanly, and the rest completes."""
+"""Faults in the middle of a batch: the clip fails alone, cleanly, and the rest completes.
+(A cloud clip's 404 is `clip_gone`, not retried: tests/test_downloads_media.py.)"""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ BATCH = [T0 + timedelta(minutes=n) for n in range(7)]  # Backyard's clips of tha
 STALL = 1.0  # DOWNLOAD_TIMEOUT for these tests: seconds without data before a clip fails
 FAULTS: dict[FaultKind, str] = {
     "500": "Blink answered HTTP 500",
-    "404": "Blink answered HTTP 404",
     "truncate": "download interrupted",
     "drop": "download failed",
     "slow_body": "Blink stopped sending data",

@@ -77,6 +77,7 @@ async def test_a_failed_clip_is_retried_by_the_next_run(
         "recorded_at": broken.created_at.isoformat(),
         "source": "cloud",
         "error": {"code": "blink_unavailable", "message": "Blink answered HTTP 500"},
+        "trigger": "pir",
     }
     assert expected not in paths(first["data"])
     assert second["data"]["downloaded_clips"] == {"Backyard": [expected]}

@@ -90,7 +90,8 @@ async def test_json_form_one_camera_by_slug_unsorted_with_progress_and_events(
     assert sorted(p["path"] for p in progress) == sorted(saved)
     assert sorted(e["path"] for e in events) == sorted(saved)
     for event in events:
-        assert set(event) == {"event_type", "camera", "recorded_at", "path", "bytes", "source"}
+        keys = {"event_type", "camera", "recorded_at", "path", "bytes", "source", "trigger"}
+        assert set(event) == keys
         assert (event["camera"], event["source"]) == ("Front Door", "cloud")
         assert event["bytes"] == (tmp_path / event["path"]).stat().st_size
         assert datetime.fromisoformat(event["recorded_at"]) == recorded_at(event["path"])

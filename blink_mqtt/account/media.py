@@ -26,7 +26,7 @@ from blinkpy.helpers.util import local_storage_clip_url_template
 from blink_mqtt.account.actions import command
 from blink_mqtt.account.view import parse_time
 from blink_mqtt.clipref import CLOUD, ClipRef, usb
-from blink_mqtt.errors import BlinkUnavailable
+from blink_mqtt.errors import BlinkUnavailable, ClipGone
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,17 @@ MANIFEST_WAITS = (1.0, 2.0, 4.0, 8.0)
 UPLOAD_WAITS = (1.0, 2.0, 4.0, 8.0)
 """Pauses while a sync module uploads a clip: at most 15 s in all."""
 CHUNK = 256 * 1024
+NOT_CLIPS = frozenset({"photo", "image", "snapshot", "thumbnail"})
+"""Media item `type`s that are pictures, not clips."""
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 async def cloud_clips(blink: Blink, since: datetime, *, strict: bool = True) -> list[ClipRef]:
-    """Every non-deleted cloud clip changed since `since`, oldest first; `strict` also
-    drops clips recorded before it (a late upload of an older clip)."""
+    """Every non-deleted MP4 clip Blink changed since `since`, oldest first; `strict` also
+    drops clips recorded before it (a late upload of an older clip). Other media items
+    (snapshot items: JPEGs under /api/v3/...) are left out, never failed."""
     found: list[ClipRef] = []
+    others = 0
     for page in range(1, MAX_PAGES + 1):
         response = await api.request_videos(blink, time=since.timestamp(), page=page)
         if not isinstance(response, dict) or "media" not in response:
@@ -50,8 +55,25 @@ async def cloud_clips(blink: Blink, since: datetime, *, strict: bool = True) -> 
         items = response["media"] or []
         if not items:
             break
-        found.extend(ref for item in items if (ref := _cloud_ref(item, since if strict else None)))
+        clips = [item for item in items if is_mp4_clip(item)]
+        others += len(items) - len(clips)
+        found.extend(ref for item in clips if (ref := _cloud_ref(item, since if strict else None)))
+    if others:
+        log.debug("Left out %d media item(s) that are not MP4 clips", others)
     return sorted(set(found), key=lambda ref: ref.recorded_at)
+
+
+def is_mp4_clip(item: Any) -> bool:
+    """Whether a media item is an MP4 clip rather than a snapshot item (a JPEG under
+    /api/v3/..., `type` "photo"). Only the clear signs of a picture count against it, so
+    an unfamiliar `type` never costs a real clip. blinkpy's download_videos does not
+    look and saves such a JPEG under a .mp4 name."""
+    if not isinstance(item, dict):
+        return False
+    if str(item.get("type", "")).lower() in NOT_CLIPS:
+        return False
+    media = str(item.get("media") or "").split("?", 1)[0].lower()
+    return not media.endswith(IMAGE_SUFFIXES)
 
 
 async def newest_clips(blink: Blink, days: float) -> list[ClipRef]:
@@ -170,8 +192,10 @@ async def get_clip(
     session: aiohttp.ClientSession, url: str, headers: dict[str, str], usb: bool, stall: float
 ) -> aiohttp.ClientResponse:
     """GET a clip; USB clips answer 404/409 until uploaded, so those are retried briefly.
-    A 401 (the access token was rejected) is UnauthorizedError, as from blinkpy.
-    Connecting, and then each wait for data, may take `stall` seconds at most."""
+    A 401 (the access token was rejected) is UnauthorizedError, as from blinkpy; a cloud
+    clip's 404 is ClipGone (deleted or expired since it was listed; Blink answers "not
+    found" as a JSON body with its own code). Connecting, and then each wait for data,
+    may take `stall` seconds at most."""
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=stall, sock_read=stall)
     for pause in (*(UPLOAD_WAITS if usb else ()), None):
         try:
@@ -180,6 +204,8 @@ async def get_clip(
             raise BlinkUnavailable(f"download failed: {type(err).__name__}") from None
         if response.status == 200:
             return response
+        if response.status == 404 and not usb:
+            raise ClipGone(f"Blink no longer has this clip ({await _blink_error(response)})")
         response.release()
         if response.status == 401:
             raise UnauthorizedError
@@ -187,3 +213,21 @@ async def get_clip(
             raise BlinkUnavailable(f"Blink answered HTTP {response.status}")
         await asyncio.sleep(pause)
     raise AssertionError("unreachable")
+
+
+async def _blink_error(response: aiohttp.ClientResponse) -> str:
+    """`HTTP 404` with Blink's own message and code when the body is its JSON error."""
+    detail = f"HTTP {response.status}"
+    try:
+        body = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        body = None
+    finally:
+        response.release()
+    if isinstance(body, dict):
+        message, code = body.get("message"), body.get("code")
+        if isinstance(message, str) and message:
+            detail += f": {message[:200]}"
+        if isinstance(code, int) and not isinstance(code, bool):
+            detail += f" (Blink code {code})"
+    return detail

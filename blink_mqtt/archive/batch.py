@@ -2,7 +2,9 @@
 
 At most `concurrency` clips download at once across all calls. Clips of one camera
 start in recording order; the next free slot goes to the least busy camera. A clip
-being fetched by one call is awaited, not fetched again, by any other call.
+being fetched by one call is awaited, not fetched again, by any other call. A clip Blink
+answered "gone" (`clip_gone`) is remembered (GONE_MEMORY of them, for the process's
+lifetime) and reported failed again without another request when it is listed again.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +23,14 @@ from blink_mqtt.archive.results import DownloadResult, Fetch, OnProgress, OnSave
 from blink_mqtt.archive.tally import ClipOutcome, Tally
 from blink_mqtt.archive.writer import settle, stream_clip
 from blink_mqtt.clipref import ClipRef
-from blink_mqtt.errors import BlinkMqttError, StorageError
+from blink_mqtt.errors import BlinkMqttError, ClipGone, StorageError
 from blink_mqtt.mediafile import is_valid_mp4
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, int]  # (camera, recording time in whole UTC seconds)
+GoneKey = tuple[str, str]  # (source, source id): a USB copy of a gone cloud clip is not gone
+GONE_MEMORY = 10_000
 CANCELLED = ClipOutcome.failed("blink_unavailable", "the download was cancelled")
 
 
@@ -76,6 +80,7 @@ class Plan:
     jobs: list[Job]
     waiters: list[tuple[ClipRef, asyncio.Future[ClipOutcome]]]
     known: list[tuple[ClipRef, str]]  # already archived: (clip, MEDIA_DIR-relative path)
+    gone: list[tuple[ClipRef, ClipOutcome]]  # Blink said before that it no longer has them
 
 
 class Downloader:
@@ -92,6 +97,7 @@ class Downloader:
         self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._inflight: dict[Key, asyncio.Future[ClipOutcome]] = {}
+        self._gone: OrderedDict[GoneKey, ClipOutcome] = OrderedDict()
 
     async def download(
         self,
@@ -106,6 +112,8 @@ class Downloader:
         tally = Tally(len(plan.jobs) + len(plan.waiters), public, *callbacks)
         for clip, path in plan.known:
             tally.skip(clip, path)
+        for clip, known in plan.gone:
+            tally.known_failure(clip, known)
         queue = Queue(plan.jobs)
         try:
             async with asyncio.TaskGroup() as group:
@@ -120,7 +128,7 @@ class Downloader:
 
     def _plan(self, clips: Iterable[ClipRef], place: Callable[[ClipRef], str]) -> Plan:
         """Sort clips into known, awaited and own jobs (no await: inflight stays exact)."""
-        plan = Plan([], [], [])
+        plan = Plan([], [], [], [])
         try:
             for clip in clips:
                 self._plan_one(plan, clip, place)
@@ -139,6 +147,9 @@ class Downloader:
         if entry is not None and (self._media / entry.path).is_file():
             plan.known.append((clip, entry.path))
             return
+        if (gone := self._gone.get((str(clip.source), clip.key))) is not None:
+            plan.gone.append((clip, gone))
+            return
         future = self._inflight[key] = asyncio.get_running_loop().create_future()
         plan.jobs.append(Job(clip, key, place(clip), future))
 
@@ -156,6 +167,8 @@ class Downloader:
                 finally:
                     queue.release(job)
             self._resolve(job, outcome)
+            if outcome.code == ClipGone.code:
+                self._remember_gone(job.clip, outcome)
             await tally.add(job.clip, outcome)
 
     async def _wait(
@@ -164,6 +177,11 @@ class Downloader:
         """A clip another job fetches: skipped if that saved it, failed if that failed."""
         outcome = await asyncio.shield(pending)
         await tally.add(clip, dataclasses.replace(outcome, fetched=False))
+
+    def _remember_gone(self, clip: ClipRef, outcome: ClipOutcome) -> None:
+        self._gone[(str(clip.source), clip.key)] = outcome
+        while len(self._gone) > GONE_MEMORY:
+            self._gone.popitem(last=False)
 
     def _resolve(self, job: Job, outcome: ClipOutcome) -> None:
         if not job.outcome.done():

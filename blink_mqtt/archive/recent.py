@@ -6,7 +6,8 @@ clips recorded in the last TIMEDELTA_HOURS; a camera with one takes every clip l
 since it, however old its recording (Blink lists late uploads by when they changed).
 Listing starts `overlap` before the earliest cursor so that nothing uploaded late is
 missed; what was archived already only counts as skipped. After the run each cursor
-moves to the end of the listing, but never past that camera's earliest failed clip.
+moves to the end of the listing, but never past that camera's earliest failed clip,
+except one Blink no longer has (`clip_gone`): that one would fail forever.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 
 from blink_mqtt.archive.results import Failure
 from blink_mqtt.clipref import ClipRef, ClipSource
+from blink_mqtt.errors import ClipGone
 
 CLOUD_OVERLAP = timedelta(minutes=10)
 """How far before its cursors a cloud download-recent lists again (late uploads)."""
@@ -52,6 +54,8 @@ class RecentWindow:
         """Every camera's cursor after the run."""
         cursors = dict.fromkeys(self.cursors, self.listed_until)
         for failure in failed:
+            if failure.code == ClipGone.code:
+                continue
             if failure.source == self.source and failure.camera in cursors:
                 cursors[failure.camera] = min(cursors[failure.camera], failure.recorded_at)
         return cursors

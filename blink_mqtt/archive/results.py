@@ -55,12 +55,24 @@ class Failure:
     source: ClipSource
     code: str
     message: str
+    trigger: str | None = None  # Blink's media `source` (ClipRef.trigger)
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    """A clip downloaded by one call: the clip, its path as responses show it, its size."""
+
+    clip: ClipRef
+    path: str
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
 class DownloadResult:
-    """What one `MediaArchive.download` call achieved, per camera in recording order."""
+    """What one `MediaArchive.download` call achieved, per camera in recording order;
+    `saved` holds the downloaded clips themselves, in recording order."""
 
     downloaded: dict[str, list[str]] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)
     failed: list[Failure] = field(default_factory=list)
+    saved: list[Archived] = field(default_factory=list)

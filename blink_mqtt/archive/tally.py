@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from blink_mqtt.archive.results import DownloadResult, Failure, OnProgress, OnSaved
+from blink_mqtt.archive.results import Archived, DownloadResult, Failure, OnProgress, OnSaved
 from blink_mqtt.clipref import ClipRef
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,10 @@ class Tally:
         """A clip found in the archive while planning: no progress is reported for it."""
         self._outcomes.append((clip, ClipOutcome(path=path)))
 
+    def known_failure(self, clip: ClipRef, outcome: ClipOutcome) -> None:
+        """A clip known to fail without a try (gone from Blink): no progress either."""
+        self._outcomes.append((clip, outcome))
+
     async def add(self, clip: ClipRef, outcome: ClipOutcome) -> None:
         self._outcomes.append((clip, outcome))
         self._done += 1
@@ -61,12 +65,15 @@ class Tally:
             if outcome.path is None:
                 result.failed.append(
                     Failure(
-                        clip.camera, clip.recorded_at, clip.source, outcome.code, outcome.message
+                        *(clip.camera, clip.recorded_at, clip.source),
+                        *(outcome.code, outcome.message, clip.trigger),
                     )
                 )
                 continue
             target = result.downloaded if outcome.fetched else result.skipped
             target.setdefault(clip.camera, []).append(self._public(outcome.path))
+            if outcome.fetched:
+                result.saved.append(Archived(clip, self._public(outcome.path), outcome.size))
         return result
 
 
