@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from blink_mqtt.archive.adopt import Foreign
 from blink_mqtt.archive.index import ClipIndex, Entry, epoch
 from blink_mqtt.archive.results import DownloadResult, Fetch, OnProgress, OnSaved
 from blink_mqtt.archive.tally import ClipOutcome, Tally
@@ -98,6 +99,7 @@ class Downloader:
         self._slots = asyncio.Semaphore(concurrency)
         self._inflight: dict[Key, asyncio.Future[ClipOutcome]] = {}
         self._gone: OrderedDict[GoneKey, ClipOutcome] = OrderedDict()
+        self.foreign = Foreign({}, {})  # BlinkPy API files found at start (adopt.py)
 
     async def download(
         self,
@@ -150,6 +152,9 @@ class Downloader:
         if (gone := self._gone.get((str(clip.source), clip.key))) is not None:
             plan.gone.append((clip, gone))
             return
+        if (adopted := self._adopt(clip)) is not None:
+            plan.known.append((clip, adopted))
+            return
         future = self._inflight[key] = asyncio.get_running_loop().create_future()
         plan.jobs.append(Job(clip, key, place(clip), future))
 
@@ -177,6 +182,28 @@ class Downloader:
         """A clip another job fetches: skipped if that saved it, failed if that failed."""
         outcome = await asyncio.shield(pending)
         await tally.add(clip, dataclasses.replace(outcome, fetched=False))
+
+    def _adopt(self, clip: ClipRef) -> str | None:
+        """The path of a BlinkPy API file of `clip`, indexed unless a placeholder."""
+        found = self.foreign.find(clip.camera, clip.recorded_at)
+        if found is None:
+            return None
+        try:
+            size = (self._media / found.path).stat().st_size
+        except OSError:  # gone since the scan
+            return None
+        if not found.placeholder:
+            entry = Entry(
+                clip.camera, clip.recorded_at, found.path, size, str(clip.source), clip.key
+            )
+            self._index.put(entry, self._clock())
+            log.info(
+                "Adopted %s (BlinkPy API) as %s's clip of %s",
+                found.path,
+                clip.camera,
+                clip.recorded_at.isoformat(),
+            )
+        return found.path
 
     def _remember_gone(self, clip: ClipRef, outcome: ClipOutcome) -> None:
         self._gone[(str(clip.source), clip.key)] = outcome

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 from zoneinfo import ZoneInfo
 
-from blink_mqtt.archive import layout
+from blink_mqtt.archive import adopt, layout
 from blink_mqtt.archive.batch import Downloader
 from blink_mqtt.archive.index import ClipIndex
 from blink_mqtt.archive.latest import delete_clips, refresh_latest
@@ -94,6 +94,7 @@ class MediaArchive:
         self._downloader = Downloader(self._media, self._index, concurrency, self._clock)
         try:
             await settle(remove_leftovers, self._media)
+            self._downloader.foreign = await settle(adopt.scan, self._media)
             await self._upkeep_after(sorted_run=False)
         except BaseException:
             self.close()
@@ -197,7 +198,8 @@ class MediaArchive:
 
         A clip is archived when the index has its (camera, recording second) and the
         file is still on disk: a file the user deleted is downloaded again, and a valid
-        MP4 already at the destination (e.g. from the BlinkPy API) is adopted unfetched.
+        MP4 already at the destination, or a BlinkPy API file of the clip anywhere in
+        MEDIA_DIR (adopt.py), is adopted unfetched where it lies.
         `sort` (default SORT_CLIPS) picks the layout and refreshes latest/. Clips older
         than RETENTION_DAYS are ignored. Raises StorageError only when MEDIA_DIR is
         unusable; problems with single clips are in the result's `failed`.
