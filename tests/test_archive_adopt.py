@@ -118,7 +118,15 @@ async def test_a_blinkpy_api_archive_is_adopted_and_nothing_is_downloaded_again(
         recent = await env.request("download-recent", timeout=TIMEOUT)
         usb = await env.request("sync-download", EVERYTHING, timeout=TIMEOUT)
         counters = env.sim.counters().requests
-    for answer in (since, recent, usb):
+    # a restart: the adopted clips are in the index, the placeholders found again
+    async with running_bridge(
+        broker, f"{base_topic}-2", tmp_path, chosen=chosen, timedelta_hours=48
+    ) as env:
+        again = await env.request("download-since", EVERYTHING, timeout=TIMEOUT)
+        counters_again = env.sim.counters().requests
+    assert again["data"]["skipped"] == since["data"]["skipped"]
+    assert counters_again.get("clip", 0) == 0
+    for answer in (since, recent, usb, again):
         assert answer["status"] == "ok", answer
         assert answer["data"]["downloaded_clips"] == {}
         assert answer["data"]["failed"] == []

@@ -226,8 +226,9 @@ async def _blink_error(response: aiohttp.ClientResponse) -> str:
         response.release()
     if isinstance(body, dict):
         message, code = body.get("message"), body.get("code")
-        if isinstance(message, str) and message:
-            detail += f": {message[:200]}"
+        shown = "".join(char for char in str(message)[:200] if char.isprintable())
+        if isinstance(message, str) and shown:
+            detail += f": {shown}"
         if isinstance(code, int) and not isinstance(code, bool):
             detail += f" (Blink code {code})"
     return detail
