@@ -7,6 +7,7 @@ writer.py         atomic streamed writes, leftover temp files
 index.py          sqlite3 clip index and download cursors
 batch.py          scheduling one download call; tally.py: its outcome and progress
 latest.py         latest/ and retention on disk
+adopt.py          BlinkPy API archives found in MEDIA_DIR at start
 media_archive.py  MediaArchive, tying them together
 """
 
