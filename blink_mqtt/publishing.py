@@ -69,7 +69,7 @@ class StatePublisher:
             if image:
                 self.image(camera, image)
         for camera in news.motion:
-            self.event(camera, MotionEvent(camera.name, camera.last_record))
+            self.event(camera, MotionEvent(camera.name, camera.motion_time))
         for camera in news.doorbell:
             if camera.pressed_at is not None:
                 self.event(camera, DoorbellEvent(camera.name, camera.pressed_at))

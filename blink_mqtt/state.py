@@ -36,12 +36,19 @@ class CameraState:
     sync_serial: str | None = None
     network_id: int | None = None
     thumbnail: str | None = field(default=None, repr=False)
+    motion_at: datetime | None = field(default=None, compare=False)
+    """The newest motion clip the last poll saw (the motion event's time), if any."""
     pressed_at: datetime | None = field(default=None, compare=False)
     """The doorbell press the last poll saw (a `button_press` clip), if any: an event, not
     part of the state topic."""
 
     def payload(self) -> dict[str, Any]:
-        return _payload(self, internal={"slug", "thumbnail", "pressed_at"})
+        return _payload(self, internal={"slug", "thumbnail", "motion_at", "pressed_at"})
+
+    @property
+    def motion_time(self) -> datetime | None:
+        """When the motion shown happened: its clip's time, else the newest clip's."""
+        return self.motion_at or self.last_record
 
     def reported(self) -> frozenset[str]:
         """Which of REPORTED_FIELDS the device reports (not None)."""
@@ -138,7 +145,7 @@ def _new_motion(old: CameraState | None, new: CameraState) -> bool:
     clips are two motion events; `motion_detected` stays true across both)."""
     if not new.motion_detected:
         return False
-    return old is None or not old.motion_detected or old.last_record != new.last_record
+    return old is None or not old.motion_detected or old.motion_time != new.motion_time
 
 
 def _new_press(old: CameraState | None, new: CameraState) -> bool:

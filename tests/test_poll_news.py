@@ -122,13 +122,19 @@ async def test_a_live_view_or_a_snapshot_is_not_motion(
         assert events(env, "front_door", mark) == []
         assert env.published(env.topics.camera_state("front_door"), after=mark) == []
 
-        # motion still shows for a motion clip after them
+        # motion still shows for a motion clip after them, with the motion clip's time
+        # even when a live view follows it before the next poll
         recorded = await new_clip(env, "Front Door")
+        await next_second()
+        live = env.sim.add_clip("Front Door", age_seconds=0, source="liveview").created_at
         mark = await refresh(env)
         [event] = events(env, "front_door", mark)
         assert event["event_type"] == "motion"
         assert isinstance(event["recorded_at"], str)
         assert datetime.fromisoformat(event["recorded_at"]) == recorded
+        state = camera_state(env, "front_door")
+        assert state["motion_detected"] is True
+        assert state["last_record"] == live.isoformat()
 
 
 async def test_a_button_press_is_a_doorbell_event(

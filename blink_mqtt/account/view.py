@@ -153,6 +153,7 @@ def camera_state(
         sync_serial=None if standalone else sync.serial,
         network_id=_int(cam.network_id),
         thumbnail=cam.thumbnail,
+        motion_at=news.motion_at,
         pressed_at=news.pressed_at,
     )
 
