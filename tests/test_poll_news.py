@@ -191,3 +191,23 @@ async def test_a_request_waits_for_one_step_of_a_poll_not_the_whole_poll(
         order = [r.endpoint for r in env.sim.request_log()[start:]]
     # the poll: homescreen, media, Home, Front Door, Backyard, then Cabin's network state
     assert order.index("snap") < len(order) - 1 - order[::-1].index("network_update"), order
+
+
+async def test_a_failed_listing_costs_the_news_of_one_poll_not_the_poll(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """The media list answers 500 once: that poll still updates the devices; the next
+    one finds the clip."""
+    async with running_bridge(broker, base_topic, tmp_path) as env:
+        await quiet(env)
+        recorded = await new_clip(env, "Front Door")
+        env.sim.set_sync_module_online("Cabin", False)
+        env.sim.add_fault("media_changed", "500", count=1)
+        mark = await refresh(env)
+        assert events(env, "front_door", mark) == []
+        cabin = env.published(env.topics.sync_state("cabin"), after=mark)
+        assert [m.json()["online"] for m in cabin] == [False]
+        mark = await refresh(env)
+        [event] = events(env, "front_door", mark)
+        assert event["event_type"] == "motion"
+        assert event["recorded_at"] == recorded.isoformat()

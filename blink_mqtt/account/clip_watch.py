@@ -51,8 +51,10 @@ class ClipWatch:
                 keep_newest(self._known, clip)
 
     async def poll(self, blink: Blink) -> list[ClipRef]:
-        """List what changed since the previous poll; update `latest`; the clips listed."""
-        started = time.time()
+        """List what changed since the previous poll; update `latest`; the clips listed.
+        When the listing fails, `latest` is empty and the next poll starts where this one
+        did."""
+        started, self.latest = time.time(), {}
         found: list[ClipRef] = []
         for page in range(1, MAX_PAGES + 1):
             response = await api.request_videos(blink, time=self._since - SLACK, page=page)

@@ -267,7 +267,10 @@ class AccountBase:
         waits for one step at most."""
         plan = await self.call("poll: devices", partial(poll.devices, listed=self._listed))
         self._listed = plan.listed
-        self.note_clips(await self.call("poll: new clips", self._clips.poll))
+        try:
+            self.note_clips(await self.call("poll: new clips", self._clips.poll))
+        except BlinkUnavailable as err:  # the devices' states are still worth a poll
+            log.warning("%s; the next poll lists the new clips again", err.message)
         for network in plan.networks:
             reached = partial(poll.network, name=network.name)
             if not await self.call(f"poll: {network.name}", reached):
