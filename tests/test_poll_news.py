@@ -211,3 +211,23 @@ async def test_a_failed_listing_costs_the_news_of_one_poll_not_the_poll(
         [event] = events(env, "front_door", mark)
         assert event["event_type"] == "motion"
         assert event["recorded_at"] == recorded.isoformat()
+
+
+async def test_a_poll_that_fails_on_its_way_leaves_its_news_to_the_next(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """Blink rejects Front Door's config three times over (three token refreshes): that
+    poll fails and publishes nothing; the next one still finds the new clip."""
+    async with running_bridge(broker, base_topic, tmp_path) as env:
+        await quiet(env)
+        recorded = await new_clip(env, "Front Door")
+        env.sim.add_fault("camera_config", "401", count=3, path_contains="/4001/")
+        mark = env.probe.mark()
+        answer = await env.exchange("refresh")
+        assert answer["status"] == "error"
+        assert answer["error"]["code"] == "blink_unavailable"
+        assert events(env, "front_door", mark) == []
+        mark = await refresh(env)
+        [event] = events(env, "front_door", mark)
+        assert event["event_type"] == "motion"
+        assert event["recorded_at"] == recorded.isoformat()

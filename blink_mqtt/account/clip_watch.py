@@ -34,18 +34,23 @@ def clips_of(items: object) -> list[ClipRef]:
 
 class ClipWatch:
     """The polls' memory of the media listing: where the next listing starts, the newest
-    item seen per camera, and what the last poll found (`latest`)."""
+    item seen per camera, and what the last poll found (`latest`).
+
+    A poll's listing becomes the memory only once the poll has ended (`commit`): after a
+    poll that failed on its way (and so published nothing), the next one finds the same
+    news again."""
 
     def __init__(self) -> None:
         self._floor = datetime.now(UTC)
         self._since = time.time()
         self._known: dict[str, datetime] = {}
+        self._pending: tuple[float, dict[str, datetime]] | None = None
         self.latest: Mapping[str, CameraNews] = {}
 
     def restart(self, seen: Iterable[ClipRef]) -> None:
         """After a login: `seen` is what it listed; newer items are news."""
         self._floor, self._since = datetime.now(UTC), time.time()
-        self._known, self.latest = {}, {}
+        self._known, self.latest, self._pending = {}, {}, None
         for clip in seen:
             if is_mp4(clip.key):
                 keep_newest(self._known, clip)
@@ -54,7 +59,7 @@ class ClipWatch:
         """List what changed since the previous poll; update `latest`; the clips listed.
         When the listing fails, `latest` is empty and the next poll starts where this one
         did."""
-        started, self.latest = time.time(), {}
+        started, self.latest, self._pending = time.time(), {}, None
         found: list[ClipRef] = []
         for page in range(1, MAX_PAGES + 1):
             response = await api.request_videos(blink, time=self._since - SLACK, page=page)
@@ -64,6 +69,12 @@ class ClipWatch:
             found.extend(clips_of(items))
             if not isinstance(items, list) or len(items) < PAGE_SIZE:
                 break
-        self.latest, self._known = news(found, self._known, self._floor)
-        self._since = started
+        self.latest, known = news(found, self._known, self._floor)
+        self._pending = (started, known)
         return found
+
+    def commit(self) -> None:
+        """The poll has ended: the next listing starts where this one did."""
+        if self._pending is not None:
+            self._since, self._known = self._pending
+            self._pending = None

@@ -278,6 +278,7 @@ class AccountBase:
             for camera in network.cameras:
                 step = partial(poll.camera, network_name=network.name, name=camera)
                 await self.call(f"poll: {camera}", step)
+        self._clips.commit()
 
     def state(self, last_clips: dict[str, str | None] | None = None) -> AccountState:
         """The account as blinkpy last saw it. Without `last_clips` (device lookups) the
