@@ -123,7 +123,10 @@ def camera_device(camera: CameraState, topics: Topics) -> Device:
 
 
 def reported(spec: EntitySpec, camera: CameraState) -> bool:
-    """A camera has an entity only for what it reports: no battery entity for a Mini."""
+    """A camera has an entity only for what it reports and what it is: no battery entity
+    for a Mini, a doorbell entity for doorbells only."""
+    if spec.types and camera.type not in spec.types:
+        return False
     return spec.needs is None or getattr(camera, spec.needs) is not None
 
 

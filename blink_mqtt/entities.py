@@ -25,6 +25,11 @@ CAMERA_MODELS: Final[Mapping[str, str]] = {
 
 AUTH_STATES: Final = ("logging_in", "ok", "2fa_required", "login_failed", "unavailable")
 EVENT_TYPES: Final = ("motion", "snapshot", "clip_saved")
+"""What the camera's Activity event entity shows; the event topic also carries `doorbell`
+(the Doorbell entity's) and may carry other types later: each entity passes only its own."""
+DOORBELL_TYPES: Final = ("lotus", "doorbell")
+"""Camera `type`s of doorbells: Blink's `lotus` (the Video Doorbell), or blinkpy's own
+`doorbell` when Blink sent no type."""
 
 Role = Literal["state", "image", "event", "auth"]
 """Which of a device's topics an option points at (resolved per device)."""
@@ -49,10 +54,18 @@ class EntitySpec:
     needs: str | None = None
     """The state field the entity shows; the entity exists only while the device reports
     it (not None). One of `state.REPORTED_FIELDS`."""
+    types: tuple[str, ...] = ()
+    """The camera types that have the entity (empty: every camera)."""
 
 
 def _on_off(field_name: str) -> str:
     return f"{{{{ 'ON' if value_json.{field_name} else 'OFF' }}}}"
+
+
+def _only(event_types: tuple[str, ...]) -> str:
+    """An event entity's template that passes its own event types and renders any other
+    empty, which Home Assistant ignores (mqtt/event.py) instead of warning about it."""
+    return f"{{{{ value if value_json.event_type in {list(event_types)} else '' }}}}"
 
 
 CAMERA_ENTITIES: Final[tuple[EntitySpec, ...]] = (
@@ -148,8 +161,24 @@ CAMERA_ENTITIES: Final[tuple[EntitySpec, ...]] = (
         "event",
         "event",
         "Activity",
-        {"device_class": "motion", "event_types": list(EVENT_TYPES)},
+        {
+            "device_class": "motion",
+            "event_types": list(EVENT_TYPES),
+            "value_template": _only(EVENT_TYPES),
+        },
         {"state_topic": "event"},
+    ),
+    EntitySpec(
+        "doorbell",
+        "event",
+        "Doorbell",
+        {
+            "device_class": "doorbell",
+            "event_types": ["doorbell"],
+            "value_template": _only(("doorbell",)),
+        },
+        {"state_topic": "event"},
+        types=DOORBELL_TYPES,
     ),
 )
 

@@ -7,7 +7,14 @@ from collections.abc import Callable
 
 from blink_mqtt import __version__, discovery, strictjson
 from blink_mqtt.bridge import Inbound, Outbound
-from blink_mqtt.replies import BridgeConfig, BridgeInfo, CameraEvent, MotionEvent, Progress
+from blink_mqtt.replies import (
+    BridgeConfig,
+    BridgeInfo,
+    CameraEvent,
+    DoorbellEvent,
+    MotionEvent,
+    Progress,
+)
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AccountState, AuthStatus, CameraState, Changes, changes
 from blink_mqtt.topics import Topics
@@ -49,7 +56,7 @@ class StatePublisher:
         (`everything`: all of it, discovery included)."""
         diff = changes(AccountState() if everything else self.published, new)
         # events are news: only against what was published, never replayed by `everything`
-        motion = changes(self.published, new).motion if everything else diff.motion
+        news = changes(self.published, new) if everything else diff
         if diff.devices_changed or everything:  # configs first: HA then takes the states
             self.info(new)
             self._discovery(self.published, new)
@@ -61,8 +68,11 @@ class StatePublisher:
             image = image_of(camera.serial)
             if image:
                 self.image(camera, image)
-        for camera in motion:
-            self.event(camera, MotionEvent(camera.name, camera.last_record))
+        for camera in news.motion:
+            self.event(camera, MotionEvent(camera.name, camera.motion_time))
+        for camera in news.doorbell:
+            if camera.pressed_at is not None:
+                self.event(camera, DoorbellEvent(camera.name, camera.pressed_at))
         self._clear_old_topics(self.published, new)
         self.published = new
         return diff

@@ -188,7 +188,14 @@ class ClipSavedEvent(Reply):
     trigger: str | None = None
 
 
-CameraEvent = MotionEvent | SnapshotEvent | ClipSavedEvent
+@dataclass(frozen=True, slots=True)
+class DoorbellEvent(Reply):
+    event_type: ClassVar[str | None] = "doorbell"
+    camera: str
+    pressed_at: datetime
+
+
+CameraEvent = MotionEvent | SnapshotEvent | ClipSavedEvent | DoorbellEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,9 +36,19 @@ class CameraState:
     sync_serial: str | None = None
     network_id: int | None = None
     thumbnail: str | None = field(default=None, repr=False)
+    motion_at: datetime | None = field(default=None, compare=False)
+    """The newest motion clip the last poll saw (the motion event's time), if any."""
+    pressed_at: datetime | None = field(default=None, compare=False)
+    """The doorbell press the last poll saw (a `button_press` clip), if any: an event, not
+    part of the state topic."""
 
     def payload(self) -> dict[str, Any]:
-        return _payload(self, internal={"slug", "thumbnail"})
+        return _payload(self, internal={"slug", "thumbnail", "motion_at", "pressed_at"})
+
+    @property
+    def motion_time(self) -> datetime | None:
+        """When the motion shown happened: its clip's time, else the newest clip's."""
+        return self.motion_at or self.last_record
 
     def reported(self) -> frozenset[str]:
         """Which of REPORTED_FIELDS the device reports (not None)."""
@@ -94,6 +104,8 @@ class Changes:
     syncs: tuple[SyncState, ...] = ()
     motion: tuple[CameraState, ...] = ()
     thumbnails: tuple[CameraState, ...] = ()
+    doorbell: tuple[CameraState, ...] = ()
+    """Cameras with a doorbell press not seen before."""
     devices_changed: bool = False
     """A camera or sync module appeared, left, was renamed or reports other fields:
     discovery must follow."""
@@ -123,6 +135,7 @@ def changes(old: AccountState, new: AccountState) -> Changes:
             for c in changed_cams
             if c.thumbnail and c.thumbnail != getattr(old_cams.get(c.serial), "thumbnail", None)
         ),
+        doorbell=tuple(c for c in new.cameras if _new_press(old_cams.get(c.serial), c)),
         devices_changed=_identities(old) != _identities(new),
     )
 
@@ -132,7 +145,11 @@ def _new_motion(old: CameraState | None, new: CameraState) -> bool:
     clips are two motion events; `motion_detected` stays true across both)."""
     if not new.motion_detected:
         return False
-    return old is None or not old.motion_detected or old.last_record != new.last_record
+    return old is None or not old.motion_detected or old.motion_time != new.motion_time
+
+
+def _new_press(old: CameraState | None, new: CameraState) -> bool:
+    return new.pressed_at is not None and (old is None or old.pressed_at != new.pressed_at)
 
 
 def _identities(account: AccountState) -> set[tuple[str, ...]]:

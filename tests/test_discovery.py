@@ -137,7 +137,7 @@ def _state_samples(topics: Topics) -> dict[str, list[dict[str, Any]]]:
             _as_json(c.payload()) for c in _camera_variants(camera)
         ]
         samples[topics.camera_event(camera.slug)] = [
-            {"event_type": kind, "camera": camera.name} for kind in EVENT_TYPES
+            {"event_type": kind, "camera": camera.name} for kind in (*EVENT_TYPES, "doorbell")
         ]
     for sync in SNAPSHOT.syncs:
         samples[topics.sync_state(sync.slug)] = [
@@ -201,6 +201,7 @@ def test_unique_ids_are_unique_across_the_whole_set() -> None:
         + len(SNAPSHOT.syncs) * len(SYNC_ENTITIES)
         + len(SNAPSHOT.cameras) * len(CAMERA_ENTITIES)
         - 1  # the doorbell has no temperature
+        - (len(SNAPSHOT.cameras) - 1)  # and is the only camera with a Doorbell event
         - 2 * 3  # the Mini and ODD report no battery, temperature or Wi-Fi
     )
 
@@ -240,8 +241,11 @@ def test_entities_per_device() -> None:
         "record": "button",
         "event": "event",
     }
-    # an entity only for what the device reports
-    assert set(by_device["blink_DB0001"]) == set(by_device["blink_G8T1ABCD1234"]) - {"temperature"}
+    # an entity only for what the device reports and is: a Doorbell event for doorbells
+    assert set(by_device["blink_DB0001"]) == set(by_device["blink_G8T1ABCD1234"]) - {
+        "temperature"
+    } | {"doorbell"}
+    assert by_device["blink_DB0001"]["doorbell"] == "event"
     assert set(by_device["blink_MINI0001"]) == set(by_device["blink_G8T1ABCD1234"]) - {
         "battery",
         "temperature",
@@ -486,14 +490,24 @@ def test_templates_map_payload_values_to_the_right_states(render: Render) -> Non
     assert render(sync["online"]["value_template"], {"value_json": armed}) == "ON"
 
 
-def test_json_attributes_and_events_are_objects_ha_takes() -> None:
+def test_json_attributes_and_events_are_objects_ha_takes(render: Render) -> None:
+    """Each event entity takes the events of its own types from the camera's event topic
+    and renders every other one empty (which HA ignores without a warning)."""
     samples = _state_samples(TOPICS)
+    taken: dict[str, set[str]] = {}
     for _, key, comp in _all_components():
         for payload in samples.get(str(comp.get("json_attributes_topic")), []):
             assert isinstance(payload, dict), key
         if comp["platform"] == "event":
             for event in samples[comp["state_topic"]]:
-                assert event["event_type"] in comp["event_types"]
+                value = json.dumps(event)
+                rendered = render(comp["value_template"], {"value": value, "value_json": event})
+                if rendered:
+                    assert json.loads(rendered)["event_type"] in comp["event_types"]
+                    taken.setdefault(key, set()).add(event["event_type"])
+                else:
+                    assert event["event_type"] not in comp["event_types"]
+    assert taken == {"event": set(EVENT_TYPES), "doorbell": {"doorbell"}}
 
 
 # --- commands are valid requests -----------------------------------------------------------

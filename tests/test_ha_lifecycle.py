@@ -48,7 +48,8 @@ async def test_configs_on_connect_one_per_device(
         assert bridge.components["two_factor_code"]["command_topic"] == f"{base_topic}/request/2fa"
         for object_id, sync_id in cameras.items():
             config = configs[object_id]
-            assert set(config.components) == CAMERA_KEYS, object_id
+            doorbell = {"doorbell"} if object_id == "blink_G8D1-4004-PRCH" else set()
+            assert set(config.components) == CAMERA_KEYS | doorbell, object_id
             assert config.device["manufacturer"] == "Blink"
             assert config.device["serial_number"] == object_id.removeprefix("blink_")
             assert config.device.get("via_device", "") == sync_id, object_id
@@ -56,7 +57,7 @@ async def test_configs_on_connect_one_per_device(
             assert set(configs[object_id].components) == SYNC_KEYS
             assert configs[object_id].device["name"] == name
         every_uid = [uid for c in configs.values() for uid in c.unique_ids()]
-        assert len(every_uid) == len(set(every_uid)) == 5 * 10 + 2 * 2 + 3
+        assert len(every_uid) == len(set(every_uid)) == 5 * 10 + 1 + 2 * 2 + 3  # 1: Doorbell
         for object_id, config in configs.items():
             for comp in config.components.values():
                 assert comp["availability"][0] == {"topic": f"{base_topic}/bridge/state"}

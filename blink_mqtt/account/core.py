@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import TypeVar
 
 import aiohttp
@@ -22,6 +23,7 @@ from blinkpy.blinkpy import Blink
 
 from blink_mqtt import redact
 from blink_mqtt.account import credentials, faults, login, media, poll, view
+from blink_mqtt.account.clip_watch import ClipWatch
 from blink_mqtt.account.session import RequestCounter, open_session
 from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
@@ -68,6 +70,7 @@ class AccountBase:
         self._seen: dict[str, datetime] = {}
         self._retry_at = 0.0
         self._listed: view.Listing = frozenset()
+        self._clips = ClipWatch()
         self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
         self._changes = 0
         """Bumped whenever what blinkpy holds may have changed (a call, a login)."""
@@ -147,8 +150,10 @@ class AccountBase:
     async def _seed_clip_times(self, blink: Blink) -> None:
         """Each camera's newest clip time, so `last_record` is known before a poll sees a
         new clip (blinkpy only reports clips recorded since its previous poll)."""
+        found: list[ClipRef] = []
         try:
-            self.note_clips(await media.newest_clips(blink, SEED_DAYS))
+            found = await media.newest_clips(blink, SEED_DAYS)
+            self.note_clips(found)
         except BlinkMqttError as err:
             log.info("Could not read the newest clips: %s", err.message)
         except Exception as err:  # optional at login: a bug here must not end it
@@ -156,6 +161,7 @@ class AccountBase:
                 log.exception("Reading the newest clips failed with a bug; carrying on")
             else:
                 log.info("Could not read the newest clips: %s", type(err).__name__)
+        self._clips.restart(found)
 
     def note_clips(self, found: Iterable[ClipRef]) -> None:
         """Remember the newest clip time per camera from any listing."""
@@ -257,8 +263,22 @@ class AccountBase:
         await self._set("unavailable", message)
 
     async def refresh(self) -> None:
-        """One poll of the account (poll.py)."""
-        self._listed = await self.call("refresh", lambda blink: poll.poll(blink, self._listed))
+        """One poll of the account in steps (poll.py), each its own call: a request
+        waits for one step at most."""
+        plan = await self.call("poll: devices", partial(poll.devices, listed=self._listed))
+        self._listed = plan.listed
+        try:
+            self.note_clips(await self.call("poll: new clips", self._clips.poll))
+        except BlinkUnavailable as err:  # the devices' states are still worth a poll
+            log.warning("%s; the next poll lists the new clips again", err.message)
+        for network in plan.networks:
+            reached = partial(poll.network, name=network.name)
+            if not await self.call(f"poll: {network.name}", reached):
+                continue
+            for camera in network.cameras:
+                step = partial(poll.camera, network_name=network.name, name=camera)
+                await self.call(f"poll: {camera}", step)
+        self._clips.commit()
 
     def state(self, last_clips: dict[str, str | None] | None = None) -> AccountState:
         """The account as blinkpy last saw it. Without `last_clips` (device lookups) the
@@ -266,7 +286,8 @@ class AccountBase:
         if self._blink is None:
             return AccountState()
         if last_clips is not None:
-            return view.account_state(self._blink, last_clips, self._seen)
+            return view.account_state(self._blink, last_clips, self._seen, self._clips.latest)
         if self._view is None or self._view[0] != self._changes:
-            self._view = (self._changes, view.account_state(self._blink, {}, self._seen))
+            state = view.account_state(self._blink, {}, self._seen, self._clips.latest)
+            self._view = (self._changes, state)
         return self._view[1]

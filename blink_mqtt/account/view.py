@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 from blinkpy.blinkpy import Blink
 from blinkpy.sync_module import BlinkLotus, BlinkOwl
 
+from blink_mqtt.account.clip_news import CameraNews
 from blink_mqtt.state import AccountState, CameraState, SyncState
 from blink_mqtt.topics import assign_slugs
 
@@ -96,6 +98,8 @@ def _float(value: object) -> float | None:
         return None
 
 
+NO_NEWS = CameraNews()
+
 WIFI_PLACEHOLDER = -255
 """Blink's `wifi_strength` for a camera whose signal it has no reading of."""
 
@@ -116,8 +120,14 @@ def _newest(*times: datetime | None) -> datetime | None:
 
 
 def camera_state(
-    device: BlinkDevice, slug: str, last_clip: str | None, seen: datetime | None = None
+    device: BlinkDevice,
+    slug: str,
+    last_clip: str | None,
+    seen: datetime | None = None,
+    news: CameraNews = NO_NEWS,
 ) -> CameraState:
+    """`seen`: the newest clip time a listing showed; `news`: what the last poll saw (a
+    motion clip counts while the camera is armed, as in blinkpy's `check_new_videos`)."""
     cam, sync = device.camera, device.sync
     standalone = device.standalone
     armed = cam.motion_enabled if standalone else sync.arm
@@ -131,7 +141,7 @@ def camera_state(
         online=cam.status != "offline",
         armed=bool(armed),
         motion_enabled=cam.motion_enabled is True,
-        motion_detected=bool(cam.motion_detected),
+        motion_detected=bool(armed) and news.motion_at is not None,
         battery=cam.battery if isinstance(cam.battery, str) else None,
         battery_voltage=_int(cam.battery_voltage),
         temperature_c=_float(cam.temperature_c),
@@ -143,6 +153,8 @@ def camera_state(
         sync_serial=None if standalone else sync.serial,
         network_id=_int(cam.network_id),
         thumbnail=cam.thumbnail,
+        motion_at=news.motion_at,
+        pressed_at=news.pressed_at,
     )
 
 
@@ -171,11 +183,15 @@ def sync_state(sync: Any, slug: str) -> SyncState:
 
 
 def account_state(
-    blink: Blink, last_clips: dict[str, str | None], seen: dict[str, datetime] | None = None
+    blink: Blink,
+    last_clips: dict[str, str | None],
+    seen: dict[str, datetime] | None = None,
+    news: Mapping[str, CameraNews] | None = None,
 ) -> AccountState:
-    """Everything blinkpy currently knows, as frozen state. `last_clips` (archived paths)
-    and `seen` (newest clip times the account listed itself) map camera names."""
-    seen = seen or {}
+    """Everything blinkpy currently knows, as frozen state. `last_clips` (archived paths),
+    `seen` (newest clip times the account listed itself) and `news` (what the last poll
+    saw) map camera names."""
+    seen, news = seen or {}, news or {}
     cams = devices(blink)
     syncs = [s for s in blink.sync.values() if not is_standalone(s)]
     camera_slugs = assign_slugs((d.camera.name, serial_of(d)) for d in cams)
@@ -187,6 +203,7 @@ def account_state(
                 camera_slugs[serial_of(d)],
                 last_clips.get(d.camera.name),
                 seen.get(d.camera.name),
+                news.get(d.camera.name, NO_NEWS),
             )
             for d in cams
         ),
