@@ -9,8 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blink_mqtt.account.clip_news import CameraNews, is_clip, news
+from blink_mqtt.account.clip_news import CameraNews, news
 from blink_mqtt.account.clip_watch import clips_of
+from blink_mqtt.account.media import is_mp4_clip
 from blink_mqtt.clipref import CLOUD, ClipRef
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
@@ -73,11 +74,11 @@ def test_only_what_is_newer_than_what_was_seen_counts() -> None:
 
 
 def test_snapshot_items_and_junk_are_not_clips() -> None:
-    assert is_clip(item())
-    assert is_clip(item(media="/api/v2/accounts/1/media/clip/1.MP4?x=1"))
-    assert not is_clip(item(type="photo"))
-    assert not is_clip(item(media="/api/v3/media/accounts/1/networks/2/owl/3/snapshot/9.jpg"))
-    assert not is_clip(item(media=None))
+    assert is_mp4_clip(item())
+    assert is_mp4_clip(item(media="/api/v2/accounts/1/media/clip/1.MP4?x=1"))
+    assert not is_mp4_clip(item(type="photo"))
+    assert not is_mp4_clip(item(media="/api/v3/media/accounts/1/networks/2/owl/3/snapshot/9.jpg"))
+    assert clips_of([item(media=None)]) == []
     page = [item(), item(type="photo"), item(deleted=True), item(created_at="yesterday"), 7]
     assert [c.trigger for c in clips_of(page)] == ["pir"]
     assert clips_of({"media": []}) == []

@@ -17,8 +17,8 @@ seen. What an item means follows its Blink `source` (a recorded answer: `"type":
 * `button_press`: a doorbell press; not motion;
 * anything else (`pir`, `cv_motion`, none given): motion.
 
-Snapshot items (`"type": "photo"`, or media that is not an `.mp4`) are not clips: a poll
-ignores them.
+Snapshot items (`"type": "photo"`, or media that is a `.jpg`: media.is_mp4_clip) are not
+clips: a poll ignores them.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from urllib.parse import urlparse
 
 from blink_mqtt.clipref import ClipRef
 
@@ -42,16 +40,6 @@ class CameraNews:
 
     motion_at: datetime | None = None
     pressed_at: datetime | None = None
-
-
-def is_clip(item: Mapping[str, Any]) -> bool:
-    """A media item that is a video clip, not a snapshot (`type: photo`, a `.jpg`)."""
-    media = item.get("media")
-    return item.get("type") != "photo" and isinstance(media, str) and is_mp4(media)
-
-
-def is_mp4(media: str) -> bool:
-    return urlparse(media).path.lower().endswith(".mp4")
 
 
 def news(

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from blinkpy import api
 from blinkpy.blinkpy import Blink
 
-from blink_mqtt.account.clip_news import CameraNews, is_clip, is_mp4, keep_newest, news
-from blink_mqtt.account.media import _cloud_ref
+from blink_mqtt.account.clip_news import CameraNews, keep_newest, news
+from blink_mqtt.account.media import cloud_ref, is_mp4_clip
 from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkUnavailable
 
@@ -27,7 +27,7 @@ def clips_of(items: object) -> list[ClipRef]:
     """The clips of one media/changed page (deleted items, snapshots, junk dropped)."""
     found = []
     for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and is_clip(item) and (ref := _cloud_ref(item, None)):
+        if isinstance(item, dict) and is_mp4_clip(item) and (ref := cloud_ref(item, None)):
             found.append(ref)
     return found
 
@@ -52,8 +52,7 @@ class ClipWatch:
         self._floor, self._since = datetime.now(UTC), time.time()
         self._known, self.latest, self._pending = {}, {}, None
         for clip in seen:
-            if is_mp4(clip.key):
-                keep_newest(self._known, clip)
+            keep_newest(self._known, clip)
 
     async def poll(self, blink: Blink) -> list[ClipRef]:
         """List what changed since the previous poll; update `latest`; the clips listed.

@@ -57,7 +57,7 @@ async def cloud_clips(blink: Blink, since: datetime, *, strict: bool = True) -> 
             break
         clips = [item for item in items if is_mp4_clip(item)]
         others += len(items) - len(clips)
-        found.extend(ref for item in clips if (ref := _cloud_ref(item, since if strict else None)))
+        found.extend(ref for item in clips if (ref := cloud_ref(item, since if strict else None)))
     if others:
         log.debug("Left out %d media item(s) that are not MP4 clips", others)
     return sorted(set(found), key=lambda ref: ref.recorded_at)
@@ -80,10 +80,10 @@ async def newest_clips(blink: Blink, days: float) -> list[ClipRef]:
     """One media/changed page (newest first): enough to know each camera's last clip."""
     response = await api.request_videos(blink, time=time.time() - days * 86400, page=1)
     items = response.get("media") if isinstance(response, dict) else None
-    return [ref for item in items or [] if (ref := _cloud_ref(item, None))]
+    return [ref for item in items or [] if is_mp4_clip(item) and (ref := cloud_ref(item, None))]
 
 
-def _cloud_ref(item: Any, since: datetime | None) -> ClipRef | None:
+def cloud_ref(item: Any, since: datetime | None) -> ClipRef | None:
     if not isinstance(item, dict) or item.get("deleted") or not item.get("media"):
         return None
     recorded = parse_time(item.get("created_at"))
