@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import uuid
 from pathlib import Path
 
 from tests.bridge_env import AnyBroker, BridgeEnv, running_bridge
@@ -118,3 +119,39 @@ async def test_busy_only_when_the_queue_is_full(
         got = await answers(env, sent)
         assert [code(a) for a in got] == ["ok", "ok", "ok", "busy", "busy"], got
         assert [a["id"] for a in got] == list(range(5))
+
+
+async def test_a_copy_delivered_again_is_replayed_and_a_new_request_shares_the_run(
+    env: BridgeEnv,
+) -> None:
+    """At most once (replay.py) and sharing (coalesce.py) side by side: a copy of one
+    request gets that request's answer, a different request for the same picture joins
+    its run; one Blink snapshot in all."""
+    await env.settle()
+    before = env.sim.snapshot().camera("Front Door").snapshots
+    env.sim.set_network_busy(HOME, True)
+    reply = f"{env.topics.base}-reply/{uuid.uuid4().hex[:8]}"
+    await env.probe.subscribe(reply)
+    mark = env.probe.mark()
+    first, other = uuid.uuid4().bytes, uuid.uuid4().bytes
+    sends = [
+        (json.dumps({"id": 1, "camera": "Front Door"}), first),
+        (json.dumps({"id": 1, "camera": "Front Door"}), first),  # the broker's copy
+        (json.dumps({"id": 2, "camera": "front door"}), other),
+    ]
+    for payload, correlation in sends:
+        await env.probe.publish(
+            env.topics.request("snap"), payload, response_topic=reply, correlation=correlation
+        )
+    await _until_in_flight(env, 2)  # the copy waits for the first answer, uncounted
+    env.sim.set_network_busy(HOME, False)
+    for correlation in (first, other):
+        await env.probe.wait_for(reply, correlated(correlation), after=mark, timeout=60)
+    await env.barrier()
+    got = env.published(reply, after=mark)
+    assert sorted((m.correlation, m.json()["id"]) for m in got) == sorted(
+        [(first, 1), (first, 1), (other, 2)]
+    )
+    assert all(m.json()["status"] == "ok" for m in got), [m.json() for m in got]
+    assert len({m.json()["data"]["path"] for m in got}) == 1
+    assert env.sim.snapshot().camera("Front Door").snapshots == before + 1
