@@ -11,7 +11,10 @@ Every call into blinkpy takes its turn at one Gate (gate.py). The invariant:
 * a network command starts with an access token valid for REFRESH_AHEAD seconds more, so
   that blinkpy, which refreshes a token about to expire inside any request, never
   refreshes it from two network commands at once (a rotating refresh token spent twice
-  would end the session); a rejected token (401) is refreshed as an account-wide step.
+  would end the session): a token about to expire is refreshed first as an account-wide
+  step, and when even a fresh one would not last (tokens that short-lived exist only in
+  tests) the command runs as an account-wide step; a rejected token (401) is refreshed
+  as an account-wide step.
 
 blinkpy's failure modes become our errors (NotAuthenticated, BlinkUnavailable) and never
 escape as blinkpy exceptions. A 401 (Blink rejected the access token) costs one token
@@ -227,9 +230,10 @@ class AccountBase:
         """
         async with self._translated(what), self._changing():
             for _ in range(REJECTIONS):
-                if network is not None:
-                    await self._token_for_commands()
-                async with self._turn(network):
+                # tokens shorter-lived than REFRESH_AHEAD: blinkpy may refresh within the
+                # command, so it runs alone
+                shared = network is not None and await self._token_lasts()
+                async with self._turn(network if shared else None):
                     blink = self._ready()
                     used = blink.auth.token
                     try:
@@ -243,15 +247,23 @@ class AccountBase:
     def _turn(self, network: int | None) -> AbstractAsyncContextManager[None]:
         return self._lock if network is None else self._lock.network(network)
 
-    async def _token_for_commands(self) -> None:
-        """Refresh an access token about to expire before a network command, alone."""
+    async def _token_lasts(self) -> bool:
+        """Whether the access token outlasts a network command starting now; one about to
+        expire is refreshed first, alone."""
         if not _expiring(self._ready()):
-            return
+            return True
         async with self._lock:
             blink = self._ready()
-            if _expiring(blink):
-                log.info("Refreshing the access token before a command")
+            if not _expiring(blink):
+                return True
+            log.info("Refreshing the access token before a command")
+            try:
                 await blink.auth.refresh_tokens(refresh=True)
+            except TokenRefreshFailed:
+                if blink.auth.need_refresh():
+                    raise  # blinkpy would try it again inside the command anyway
+                log.warning("Refreshing the access token failed; it is still valid for now")
+            return not _expiring(blink)
 
     async def _renew(self, blink: Blink, used: str | None, what: str) -> None:
         """Refresh the access token `used`, unless another call has done so already (every
