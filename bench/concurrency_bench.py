@@ -16,7 +16,9 @@ Sequential: N requests one after another, each timed. Concurrent: bursts of 50 s
 once (MQTT v5 requests with Response Topic and Correlation Data; direct: 50 coroutines
 gathered), each timed from the start of its burst to its own answer; a `busy` answer
 counts as such and its time is left out. `health` (answered without Blink) shows
-what 50 concurrent MQTT round trips through the bridge cost at all. Every figure is
+what 50 concurrent MQTT round trips through the bridge cost at all. The simulator's
+counters give the Blink snapshot commands per burst of 50 `snap` (1 when identical
+requests share one run). Every figure is
 the median over ROUNDS rounds of that round's p50 or p99. Targets: 50 concurrent
 `cameras` p99 at most 25 ms over direct; 50 concurrent `snap` of one camera p99 at most
 1.5x a single snap through the bridge (sequential p50), and no `busy` answer. Prints a
@@ -56,6 +58,7 @@ class Round:
 
     figures: dict[tuple[str, str, str], tuple[float, float]] = field(default_factory=dict)
     busy: int = 0
+    snapshots_per_burst: float = 0.0
 
 
 async def sequential(call: Call, count: int) -> list[float]:
@@ -139,7 +142,7 @@ class Sizes:
     bursts: int  # bursts of 50 per concurrent measurement
 
 
-async def one_round(caller: rig.Caller, blink: Blink, sizes: Sizes) -> Round:
+async def one_round(caller: rig.Caller, sim: rig.Sim, blink: Blink, sizes: Sizes) -> Round:
     result = Round()
     paths: dict[str, tuple[Call, Call]] = {
         "cameras": (lambda: caller.ok("cameras"), direct_cameras(blink)),
@@ -157,10 +160,13 @@ async def one_round(caller: rig.Caller, blink: Blink, sizes: Sizes) -> Round:
                 raise RuntimeError(f"{op}: {answer}")
             return answer.status == "ok"
 
+        before = (await sim.requests()).get("snap", 0)
         samples, refused = await burst(via_bridge, sizes.bursts)
         result.figures[operation, "concurrent", "bridge"] = (p50(samples), p99(samples))
         if operation == "snap":
             result.busy = refused
+            taken = (await sim.requests()).get("snap", 0) - before
+            result.snapshots_per_burst = taken / sizes.bursts
         samples, _ = await burst(lambda d=direct: always_ok(d), sizes.bursts)  # type: ignore[misc]
         result.figures[operation, "concurrent", "direct"] = (p50(samples), p99(samples))
     samples, _ = await burst(lambda: always_ok(lambda: caller.ok("health")), sizes.bursts)
@@ -237,6 +243,12 @@ def figures(rounds: list[Round], bursts: int, load: str) -> list[Figure]:
             load=load,
         ),
         Figure(
+            f"snap {BURST} concurrent: Blink snapshots per burst",
+            "req",
+            [r.snapshots_per_burst for r in rounds],
+            load=load,
+        ),
+        Figure(
             f"snap {BURST} concurrent: busy of {bursts * BURST}",
             "ans",
             [float(r.busy) for r in rounds],
@@ -263,9 +275,9 @@ async def run(args: argparse.Namespace) -> int:
                         await caller.ready(cameras)
                         blink = await direct_blink(sim.url, chosen)
                         try:
-                            await one_round(caller, blink, Sizes(10, 3, 1))  # warm-up
+                            await one_round(caller, sim, blink, Sizes(10, 3, 1))  # warm-up
                             for n in range(rounds):
-                                results.append(await one_round(caller, blink, sizes))
+                                results.append(await one_round(caller, sim, blink, sizes))
                                 loads.append(rig.load())
                                 print(f"round {n + 1}: load {loads[-1]}", flush=True)
                         finally:

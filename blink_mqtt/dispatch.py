@@ -2,16 +2,25 @@
 (decode, look up, wait for login if needed, run, wrap).
 
 A new command is one row here and one handler (commands.py or downloads.py).
+
+Identical requests in flight share one run (coalesce.py) when their row has `share`:
+the key function names what makes two requests the same. Shared: `cameras` /
+`get-camera-info` and `refresh` (answers about the account as it is now), `snap` of one
+camera (a picture taken while the request waited is the picture it asked for). Not
+shared: commands that set a state (`arm`, `disarm`, `motion-detection`: a later request
+must win over an earlier one with other arguments, so each runs in turn), `record` (each
+makes a clip), downloads, and `login`, `2fa`, `health`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from blink_mqtt import commands, downloads
+from blink_mqtt.coalesce import Coalescer
 from blink_mqtt.context import Context
 from blink_mqtt.errors import BlinkMqttError, UnknownCommand
 from blink_mqtt.messages import (
@@ -48,6 +57,16 @@ log = logging.getLogger(__name__)
 MAX_COMMAND_IN_MESSAGE = 64
 
 Handler = Callable[[Context, Any], Awaitable[Reply]]
+ShareKey = Callable[[Context, Any], Hashable]
+"""What makes two requests of one command the same, for coalescing."""
+
+
+def _everything(_: Context, __: Any) -> Hashable:
+    return ()
+
+
+def _the_camera(ctx: Context, req: CameraArg) -> Hashable:
+    return ctx.account.camera(req.camera).serial
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +75,13 @@ class Command:
     handler: Handler
     reply: type[Reply]
     needs_login: bool = True
+    share: ShareKey | None = None
 
 
 COMMANDS: dict[str, Command] = {
-    "cameras": Command(Empty, commands.cameras, CamerasReply),
-    "get-camera-info": Command(Empty, commands.cameras, CamerasReply),
-    "snap": Command(CameraArg, commands.snap, SnapReply),
+    "cameras": Command(Empty, commands.cameras, CamerasReply, share=_everything),
+    "get-camera-info": Command(Empty, commands.cameras, CamerasReply, share=_everything),
+    "snap": Command(CameraArg, commands.snap, SnapReply, share=_the_camera),
     "download-recent": Command(Cameras, downloads.recent, DownloadReply),
     "download-since": Command(DownloadSince, downloads.since, DownloadReply),
     "sync-download": Command(SyncDownload, downloads.sync_download, DownloadReply),
@@ -69,7 +89,7 @@ COMMANDS: dict[str, Command] = {
     "disarm": Command(Disarm, commands.disarm, ArmReply),
     "motion-detection": Command(MotionDetection, commands.motion_detection, MotionDetectionReply),
     "record": Command(CameraArg, commands.record, RecordReply),
-    "refresh": Command(Empty, commands.refresh, RefreshReply),
+    "refresh": Command(Empty, commands.refresh, RefreshReply, share=_everything),
     "2fa": Command(TwoFactorCode, commands.two_factor, TwoFactorReply, needs_login=False),
     "login": Command(Empty, commands.login, LoginReply, needs_login=False),
     "health": Command(Empty, commands.health, HealthReply, needs_login=False),
@@ -97,9 +117,12 @@ def unknown(command: str) -> UnknownCommand:
     return UnknownCommand(f"Unknown command {shown!r}; known: {known}")
 
 
-async def handle(ctx: Context, command: str, raw: RawRequest) -> Answer:
+async def handle(
+    ctx: Context, command: str, raw: RawRequest, shared: Coalescer | None = None
+) -> Answer:
     """Never raises (except cancellation): every failure is an error envelope; an
-    exception that is not one of ours is a bug, logged with its traceback."""
+    exception that is not one of ours is a bug, logged with its traceback. With `shared`,
+    requests of a command with `share` join an identical run in progress."""
     spec = COMMANDS.get(command)
     if spec is None:
         return refuse(command, raw, unknown(command))
@@ -110,7 +133,11 @@ async def handle(ctx: Context, command: str, raw: RawRequest) -> Answer:
         ctx = replace(ctx, request_id=rid, command=command)
         if spec.needs_login:
             await ctx.account.wait_ready()
-        reply = await spec.handler(ctx, request)
+        if shared is not None and spec.share is not None:
+            key = (spec.handler, spec.share(ctx, request))
+            reply = await shared.run(key, lambda: spec.handler(ctx, request))
+        else:
+            reply = await spec.handler(ctx, request)
         response = ok(command, rid, reply.to_json())
     except BlinkMqttError as err:
         log.info("Request %s failed: %s: %s", command, err.code, err.message)

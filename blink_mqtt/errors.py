@@ -8,6 +8,7 @@
     ├── UnknownSyncModule           unknown_sync_module
     ├── NotAuthenticated            not_authenticated
     ├── BlinkUnavailable            blink_unavailable
+    │   └── BlinkBusy               blink_busy
     ├── StorageError                storage_error
     ├── Busy                        busy
     └── ClipGone                    clip_gone (only in a download's `failed` entries)
@@ -29,6 +30,7 @@ ERROR_CODES = (
     "unknown_sync_module",
     "not_authenticated",
     "blink_unavailable",
+    "blink_busy",
     "storage_error",
     "busy",
     "clip_gone",
@@ -81,6 +83,12 @@ class NotAuthenticated(BlinkMqttError):
 
 class BlinkUnavailable(BlinkMqttError):
     code = "blink_unavailable"
+
+
+class BlinkBusy(BlinkUnavailable):
+    """Blink kept answering that the network is busy (409) after every try."""
+
+    code = "blink_busy"
 
 
 class StorageError(BlinkMqttError):

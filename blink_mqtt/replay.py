@@ -4,8 +4,8 @@ A request is recognised by what its client sent: the command, the payload and, u
 MQTT v5, the Response Topic and Correlation Data. Only requests that carry an `id` or
 Correlation Data are remembered (without either, two identical requests may well be
 meant as two). An answer that says "try again" (`busy`, `not_authenticated`,
-`blink_unavailable`, `storage_error`, `internal_error`) is not remembered: running such a
-request again is what its client wants.
+`blink_unavailable`, `blink_busy`, `storage_error`, `internal_error`) is not
+remembered: running such a request again is what its client wants.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ WINDOW = 600.0
 """Seconds a request is remembered (as long as the broker keeps our session)."""
 MAX_REMEMBERED = 1_000
 RUN_AGAIN = frozenset(
-    {"busy", "not_authenticated", "blink_unavailable", "storage_error", "internal_error"}
+    {
+        "busy",
+        "not_authenticated",
+        "blink_unavailable",
+        "blink_busy",
+        "storage_error",
+        "internal_error",
+    }
 )
 
 Key = tuple[str, str | None, bytes | None, bytes]

@@ -17,6 +17,7 @@ from blink_mqtt.archive import MediaArchive
 from blink_mqtt.autodownload import COMMAND as AUTO_DOWNLOAD
 from blink_mqtt.autodownload import AutoDownload
 from blink_mqtt.bridge import Inbound, MqttBridge, Outbound, cancel_and_wait
+from blink_mqtt.coalesce import Coalescer
 from blink_mqtt.context import Context
 from blink_mqtt.entity_commands import translate
 from blink_mqtt.errors import BlinkMqttError, Busy, InvalidRequest
@@ -36,8 +37,6 @@ from blink_mqtt.topics import Topics
 
 log = logging.getLogger(__name__)
 
-MAX_IN_FLIGHT = 32
-"""Requests handled at once; more are answered `busy`."""
 HA_BIRTH_DELAY = (1.0, 3.0)
 
 
@@ -56,6 +55,8 @@ class Service:
         self._auto_2fa_code = auto_2fa_code
         self._tasks: asyncio.TaskGroup | None = None
         self._in_flight = 0
+        """Requests taken (running or waiting their turn); at most REQUEST_QUEUE."""
+        self._shared = Coalescer()
         self._started = time.monotonic()
         self._last_refresh: datetime | None = None
         self._poll_lock = asyncio.Lock()
@@ -167,11 +168,13 @@ class Service:
         refusal = None
         if self._tasks is None:
             refusal = Busy("the bridge is shutting down; retry later")
-        elif self._in_flight >= MAX_IN_FLIGHT:
-            refusal = Busy(f"{MAX_IN_FLIGHT} requests are already in progress; retry later")
+        elif self._in_flight >= self.settings.request_queue:
+            limit = self.settings.request_queue
+            refusal = Busy(f"{limit} requests are already queued or running; retry later")
         if refusal is not None:
             self._answer(message, command, request, dispatch.refuse(command, raw, refusal))
             return
+        self._in_flight += 1  # counted on arrival: a burst can't overshoot the queue
         self._spawn(self._handle(message, command, raw, request))
 
     def _seen_before(self, request: replay.Key, message: Inbound, command: str) -> bool:
@@ -195,10 +198,11 @@ class Service:
     async def _handle(
         self, message: Inbound, command: str, raw: RawRequest, request: replay.Key | None
     ) -> None:
-        self._in_flight += 1
+        """One request taken by `_request` (and counted there); it waits its turn at the
+        account (per network, coalesced with identical ones: dispatch.py)."""
         try:
             ctx = Context(self.settings, self.account, self.archive, self, command=command)
-            answer = await dispatch.handle(ctx, command, raw)
+            answer = await dispatch.handle(ctx, command, raw, self._shared)
         except asyncio.CancelledError:
             busy = Busy("the bridge is shutting down; retry later")
             self._answer(message, command, request, dispatch.refuse(command, raw, busy))

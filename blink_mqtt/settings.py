@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     refresh_interval: float = Field(60, gt=0, description="Seconds between polls of Blink")
     auto_download: bool = Field(False, description="Archive new clips after each poll")
     download_concurrency: int = Field(2, ge=1, le=16, description="Parallel clip downloads")
+    request_queue: int = Field(
+        256, ge=1, le=10_000, description="Requests taken at once (running or waiting); more: busy"
+    )
     download_timeout: float = Field(
         30, gt=0, description="A clip download fails after this many seconds without data"
     )

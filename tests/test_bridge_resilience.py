@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from blink_mqtt import service
 from tests.bridge_env import PROTOCOLS, AnyBroker, BridgeEnv, running_bridge
 from tests.probe import Probe, Received
+
+QUEUE = 8
+"""REQUEST_QUEUE of the tests that fill it."""
 
 
 async def send_rr(env: BridgeEnv, command: str, payload: bytes | str = b"") -> str:
@@ -84,11 +86,13 @@ async def test_busy_when_too_many_requests_are_in_flight(
     broker: AnyBroker, base_topic: str, tmp_path: Path, protocol: int
 ) -> None:
     extra = 3
-    total = service.MAX_IN_FLIGHT + extra
-    async with running_bridge(broker, base_topic, tmp_path, protocol=protocol) as env:
+    total = QUEUE + extra
+    async with running_bridge(
+        broker, base_topic, tmp_path, protocol=protocol, request_queue=QUEUE
+    ) as env:
         await env.settle()
-        # the first snapshot hangs in Blink for 2 s; every other one queues behind it
-        # (blinkpy calls are serialised), so all of them are in flight at once
+        # the first snapshot hangs in Blink for 2 s; every other one waits for it (they
+        # share its run), so all of them are in flight at once
         env.sim.add_fault("snap", "delay", count=1, seconds=2)
         mark = env.probe.mark()
         for n in range(total):
@@ -107,14 +111,15 @@ async def test_busy_when_too_many_requests_are_in_flight(
             a.json()["status"] if a.json()["status"] == "ok" else a.json()["error"]["code"]
             for a in answers.values()
         ]
-        assert codes.count("ok") == service.MAX_IN_FLIGHT, codes
-        # the ones that came in while MAX_IN_FLIGHT others were being handled
-        assert [n for n, code in enumerate(codes) if code == "busy"] == list(
-            range(service.MAX_IN_FLIGHT, total)
-        ), codes
+        assert codes.count("ok") == QUEUE, codes
+        # the ones that came in while REQUEST_QUEUE others were being handled
+        assert [n for n, code in enumerate(codes) if code == "busy"] == list(range(QUEUE, total)), (
+            codes
+        )
         busy = next(a.json() for a in answers.values() if a.json()["status"] == "error")
         assert "retry" in busy["error"]["message"]
-        assert env.sim.snapshot().camera("Backyard").snapshots == service.MAX_IN_FLIGHT
+        assert f"{QUEUE} requests" in busy["error"]["message"]
+        assert env.sim.snapshot().camera("Backyard").snapshots == 1  # one shared run
         # nothing is left in flight: the next request is served
         response = await env.exchange("snap", "Backyard")
         assert response["status"] == "ok", response
@@ -127,8 +132,8 @@ async def test_busy_also_for_a_burst_of_queued_requests(
     """Requests the broker held during an outage arrive all at once on reconnect; the
     limit must hold for them too."""
     extra = 3
-    total = service.MAX_IN_FLIGHT + extra
-    async with running_bridge(fresh_broker, base_topic, tmp_path) as env:
+    total = QUEUE + extra
+    async with running_bridge(fresh_broker, base_topic, tmp_path, request_queue=QUEUE) as env:
         await env.settle()
         assert env.service is not None
         env.sim.add_fault("snap", "delay", count=1, seconds=2)
@@ -147,11 +152,11 @@ async def test_busy_also_for_a_burst_of_queued_requests(
                 for n in range(total)
             ]
         codes = [a["status"] if a["status"] == "ok" else a["error"]["code"] for a in answers]
-        assert codes.count("ok") == service.MAX_IN_FLIGHT, codes
-        # the ones that came in while MAX_IN_FLIGHT others were being handled
-        assert [n for n, code in enumerate(codes) if code == "busy"] == list(
-            range(service.MAX_IN_FLIGHT, total)
-        ), codes
+        assert codes.count("ok") == QUEUE, codes
+        # the ones that came in while REQUEST_QUEUE others were being handled
+        assert [n for n, code in enumerate(codes) if code == "busy"] == list(range(QUEUE, total)), (
+            codes
+        )
 
 
 async def test_a_slow_request_does_not_delay_other_answers(env: BridgeEnv) -> None:

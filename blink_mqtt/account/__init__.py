@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -15,12 +16,20 @@ from blink_mqtt.account import actions, media, view
 from blink_mqtt.account.actions import SnapOutcome
 from blink_mqtt.account.core import AccountBase, AuthListener
 from blink_mqtt.clipref import ClipRef
-from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, UnknownCamera, UnknownSyncModule
+from blink_mqtt.errors import (
+    BlinkBusy,
+    BlinkMqttError,
+    BlinkUnavailable,
+    UnknownCamera,
+    UnknownSyncModule,
+)
 from blink_mqtt.state import CameraState, SyncState
 
 __all__ = ["AuthListener", "BlinkAccount", "SnapOutcome"]
 
+log = logging.getLogger(__name__)
 T = TypeVar("T", CameraState, SyncState)
+R = TypeVar("R")
 
 
 def _find(items: tuple[T, ...], ref: str, what: str, error: type[BlinkMqttError]) -> T:
@@ -64,27 +73,47 @@ class BlinkAccount(AccountBase):
                 return bytes(image) if image else None
         return None
 
+    async def _command(
+        self, what: str, network: int | None, body: Callable[[Blink], Awaitable[R]]
+    ) -> R:
+        """A command on one network; sent again after BUSY_WAITS while Blink answers that
+        the network is busy (the network is free for other commands meanwhile)."""
+        for pause in (*actions.BUSY_WAITS, None):
+            try:
+                return await self.call(what, body, network=network)
+            except BlinkBusy as err:
+                if pause is None:
+                    tries = len(actions.BUSY_WAITS) + 1
+                    raise BlinkBusy(f"{err.message} ({tries} tries); retry later") from None
+                log.info("%s; trying again in %.0f s", err.message, pause)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def snap(self, camera: CameraState) -> SnapOutcome:
-        return await self.call(
+        return await self._command(
             f"{camera.name}: snapshot",
+            camera.network_id,
             lambda blink: actions.snap(blink, self._device(blink, camera)),
         )
 
     async def record(self, camera: CameraState) -> None:
-        await self.call(
+        await self._command(
             f"{camera.name}: record",
+            camera.network_id,
             lambda blink: actions.record(blink, self._device(blink, camera)),
         )
 
     async def set_motion_detection(self, camera: CameraState, enabled: bool) -> bool:
-        return await self.call(
+        return await self._command(
             f"{camera.name}: motion detection",
+            camera.network_id,
             lambda blink: actions.set_motion_detection(blink, self._device(blink, camera), enabled),
         )
 
     async def set_armed(self, sync: SyncState, armed: bool) -> bool:
-        return await self.call(
+        return await self._command(
             f"{sync.name}: arm",
+            sync.network_id,
             lambda blink: actions.set_armed(blink, self._sync(blink, sync), armed),
         )
 
@@ -103,7 +132,7 @@ class BlinkAccount(AccountBase):
             module = self._sync(blink, sync)
             return module, await media.request_manifest(blink, module)
 
-        module, request_id = await self.call(what, request)
+        module, request_id = await self._command(what, sync.network_id, request)
 
         async def fetch(blink: Blink) -> list[ClipRef] | None:
             manifest = await media.fetch_manifest(blink, module, request_id)
@@ -112,7 +141,7 @@ class BlinkAccount(AccountBase):
             return media.manifest_clips(blink, module, manifest, since)
 
         for pause in (*media.MANIFEST_WAITS, None):
-            found = await self.call(what, fetch)
+            found = await self.call(what, fetch, network=sync.network_id)
             if found is not None:
                 return found
             if pause is None:
@@ -125,7 +154,9 @@ class BlinkAccount(AccountBase):
         """Stream one clip. Only the token check and USB upload hold the blinkpy lock; a
         clip Blink answers 401 costs one token refresh (shared) and one more try."""
         usb, what = clip.source.is_usb, f"{clip.camera}: download"
-        url, used, headers = await self.call(what, lambda blink: _clip_source(blink, clip, usb))
+        url, used, headers = await self.call(
+            what, lambda blink: _clip_source(blink, clip, usb), network=self._network_of(clip)
+        )
         stall = self.settings.download_timeout
         try:
             response = await media.get_clip(self.session, url, headers, usb, stall)
@@ -141,6 +172,16 @@ class BlinkAccount(AccountBase):
             yield media.HttpClipBody(response)
         finally:
             response.release()
+
+    def _network_of(self, clip: ClipRef) -> int | None:
+        """The network of a USB clip's sync module (its upload is a command there)."""
+        name = clip.source.sync_module
+        if name is None:
+            return None
+        for sync in self.state().syncs:
+            if sync.name == name:
+                return sync.network_id
+        return None
 
     async def _renewed(self, blink: Blink, used: str | None, what: str) -> dict[str, str]:
         await self._renew(blink, used, what)

@@ -3,6 +3,13 @@
 blinkpy's own methods sleep through 5 s module-wide throttles and never re-read the
 camera after a snapshot (so they return the old image). We call its api functions with
 `force=True`, bound the command polling, and reload the camera afterwards.
+
+Blink's answers as users meet them: an arm/disarm may come back as
+`{"message": "No Cameras Enabled for Motion", "code": 304}` although it worked
+(fronzbot/blinkpy#213): then the network state read back decides. A network that is
+busy (a command pending on it, colinbendell/homebridge-blink-for-home#14,
+fronzbot/blinkpy#138) answers 409: `command` raises BlinkBusy, and BlinkAccount sends
+the command again after BUSY_WAITS.
 """
 
 from __future__ import annotations
@@ -19,12 +26,17 @@ from blinkpy.auth import UnauthorizedError
 from blinkpy.blinkpy import Blink
 
 from blink_mqtt.account.view import BlinkDevice, thumbnail_time
-from blink_mqtt.errors import BlinkUnavailable
+from blink_mqtt.errors import BlinkBusy, BlinkUnavailable
 
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT = 60.0
 """blinkpy polls a command up to 120 times a second apart; we give up sooner."""
+BUSY_WAITS = (1.0, 2.0, 4.0)
+"""Pauses before a command Blink answered "busy" is sent again: 4 tries in about 7 s."""
+BUSY_CODE = 409
+NO_CAMERAS_ENABLED = 304
+"""Blink's code in an arm/disarm answer that may well have worked (blinkpy#213)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +46,9 @@ class SnapOutcome:
     fresh: bool
 
 
-async def command(call: Awaitable[Any], what: str) -> dict[str, Any]:
-    """Await a blinkpy command call; a missing or refused answer is BlinkUnavailable."""
+async def command(call: Awaitable[Any], what: str, *, accept_304: bool = False) -> dict[str, Any]:
+    """Await a blinkpy command call; a missing or refused answer is BlinkUnavailable, a
+    busy network BlinkBusy. With `accept_304`, Blink's 304 answer is returned as it is."""
     try:
         async with asyncio.timeout(COMMAND_TIMEOUT):
             response = await call
@@ -46,7 +59,12 @@ async def command(call: Awaitable[Any], what: str) -> dict[str, Any]:
     if not isinstance(response, dict):
         raise BlinkUnavailable(f"{what}: no answer from Blink")
     if "id" not in response and ("message" in response or "code" in response):
-        raise BlinkUnavailable(f"{what}: Blink refused: {response.get('message', 'error')}")
+        message = str(response.get("message", "error"))
+        if accept_304 and response.get("code") == NO_CAMERAS_ENABLED:
+            return response
+        if response.get("code") == BUSY_CODE or "busy" in message.lower():
+            raise BlinkBusy(f"{what}: Blink says the network is busy: {message}")
+        raise BlinkUnavailable(f"{what}: Blink refused: {message}")
     return response
 
 
@@ -126,8 +144,19 @@ async def record(blink: Blink, device: BlinkDevice) -> None:
 
 
 async def set_armed(blink: Blink, sync: Any, armed: bool) -> bool:
+    """Arm or disarm; the network state read back afterwards is the answer. After Blink's
+    304 answer it must be the state asked for, or the command failed."""
     call = api.request_system_arm if armed else api.request_system_disarm
-    await command(call(blink, sync.network_id, force=True), f"{sync.name}: arm")
+    what = f"{sync.name}: {'arm' if armed else 'disarm'}"
+    answer = await command(call(blink, sync.network_id, force=True), what, accept_304=True)
     if not await sync.get_network_info():
         raise BlinkUnavailable(f"{sync.name}: Blink did not report the new state")
+    if answer.get("code") == NO_CAMERAS_ENABLED:
+        if bool(sync.arm) != armed:
+            state = "armed" if sync.arm else "disarmed"
+            raise BlinkUnavailable(
+                f"{what}: Blink answered {answer.get('message', '304')!r} and the network "
+                f"is still {state}"
+            )
+        log.info("%s: Blink answered 304 (%s); the network state confirms it", what, answer)
     return bool(sync.arm)

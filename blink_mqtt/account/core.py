@@ -1,8 +1,24 @@
 """BlinkAccount: the bridge's one door to Blink. Every blinkpy call goes through here.
 
-Calls into blinkpy are serialised by one lock; blinkpy's failure modes become our
-errors (NotAuthenticated, BlinkUnavailable) and never escape as blinkpy exceptions. A 401
-(Blink rejected the access token) costs one token refresh and one retry, not the session.
+Every call into blinkpy takes its turn at one Gate (gate.py). The invariant:
+
+* an account-wide step (`call(...)` without `network`: login, homescreen, a poll step,
+  listings, clip URLs, every token refresh) runs alone: no other blinkpy call is in
+  progress meanwhile;
+* a command on one Blink network (`call(..., network=nid)`: snap, record, motion
+  detection, arm/disarm, USB manifest and clip upload) runs one at a time on its network,
+  in arrival order, and at the same time as commands on other networks;
+* a network command starts with an access token valid for REFRESH_AHEAD seconds more, so
+  that blinkpy, which refreshes a token about to expire inside any request, never
+  refreshes it from two network commands at once (a rotating refresh token spent twice
+  would end the session): a token about to expire is refreshed first as an account-wide
+  step, and when even a fresh one would not last (tokens that short-lived exist only in
+  tests) the command runs as an account-wide step; a rejected token (401) is refreshed
+  as an account-wide step.
+
+blinkpy's failure modes become our errors (NotAuthenticated, BlinkUnavailable) and never
+escape as blinkpy exceptions. A 401 (Blink rejected the access token) costs one token
+refresh and one retry, not the session.
 """
 
 from __future__ import annotations
@@ -12,7 +28,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
@@ -24,6 +40,7 @@ from blinkpy.blinkpy import Blink
 from blink_mqtt import redact
 from blink_mqtt.account import credentials, faults, login, media, poll, view
 from blink_mqtt.account.clip_watch import ClipWatch
+from blink_mqtt.account.gate import Gate
 from blink_mqtt.account.session import RequestCounter, open_session
 from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
@@ -37,6 +54,10 @@ AuthListener = Callable[[AuthStatus], Awaitable[None]]
 RETRY_FIRST, RETRY_CAP = 30.0, 900.0
 REJECTIONS = 3
 """Tries of a call while Blink rejects its access token (each rejected token: one refresh)."""
+REFRESH_AHEAD = 150.0
+"""A network command starts with an access token valid at least this long (s): blinkpy
+refreshes in a token's last 60 s, and a command takes at most COMMAND_TIMEOUT (60 s) and
+a few short requests."""
 LOGIN_WAIT = 30.0
 """How long a request that needs Blink waits for a login in progress."""
 SEED_DAYS = 30
@@ -65,7 +86,9 @@ class AccountBase:
         self._session: aiohttp.ClientSession | None = None
         self._blink: Blink | None = None
         self._pending: Blink | None = None
-        self._lock = asyncio.Lock()
+        self._lock = Gate()
+        """`async with self._lock`: an account-wide step; `self._lock.network(nid)`: a
+        command on one network (module docstring)."""
         self._failures = 0
         self._seen: dict[str, datetime] = {}
         self._retry_at = 0.0
@@ -200,23 +223,53 @@ class AccountBase:
             raise NotAuthenticated(WAITING.get(self.status.state, "Blink login pending"))
         return self._blink
 
-    async def call(self, what: str, body: Callable[[Blink], Awaitable[T]]) -> T:
-        """`body(blink)` with the logged-in Blink, locked; blinkpy errors become ours.
+    async def call(
+        self, what: str, body: Callable[[Blink], Awaitable[T]], *, network: int | None = None
+    ) -> T:
+        """`body(blink)` with the logged-in Blink in its turn; blinkpy errors become ours.
 
-        A 401 (Blink rejected the access token: expired or revoked on its side) costs one
-        token refresh and a retry of `body` (a body makes several Blink calls; each that
-        is rejected is retried, REJECTIONS tries in all). Only a failed refresh ends the
-        session.
+        Without `network` an account-wide step; with it, a command on that Blink network
+        (module docstring). A 401 (Blink rejected the access token: expired or revoked on
+        its side) costs one token refresh and a retry of `body` (a body makes several
+        Blink calls; each that is rejected is retried, REJECTIONS tries in all). Only a
+        failed refresh ends the session.
         """
-        async with self._lock, self._translated(what), self._changing():
-            blink = self._ready()
+        async with self._translated(what), self._changing():
             for _ in range(REJECTIONS):
-                used = blink.auth.token
-                try:
-                    return await body(blink)
-                except UnauthorizedError:
-                    await self._renew(blink, used, what)
+                # tokens shorter-lived than REFRESH_AHEAD: blinkpy may refresh within the
+                # command, so it runs alone
+                shared = network is not None and await self._token_lasts()
+                async with self._turn(network if shared else None):
+                    blink = self._ready()
+                    used = blink.auth.token
+                    try:
+                        return await body(blink)
+                    except UnauthorizedError:
+                        pass
+                async with self._lock:
+                    await self._renew(self._ready(), used, what)
             raise BlinkUnavailable(f"{what}: Blink rejected the access token {REJECTIONS} times")
+
+    def _turn(self, network: int | None) -> AbstractAsyncContextManager[None]:
+        return self._lock if network is None else self._lock.network(network)
+
+    async def _token_lasts(self) -> bool:
+        """Whether the access token outlasts a network command starting now; one about to
+        expire is refreshed first, alone."""
+        if not _expiring(self._ready()):
+            return True
+        async with self._lock:
+            blink = self._ready()
+            if not _expiring(blink):
+                return True
+            log.info("Refreshing the access token before a command")
+            try:
+                await blink.auth.refresh_tokens(refresh=True)
+            except TokenRefreshFailed:
+                if blink.auth.need_refresh():
+                    raise  # blinkpy would try it again inside the command anyway
+                log.warning("Refreshing the access token failed; it is still valid for now")
+            return not _expiring(blink)
 
     async def _renew(self, blink: Blink, used: str | None, what: str) -> None:
         """Refresh the access token `used`, unless another call has done so already (every
@@ -291,3 +344,11 @@ class AccountBase:
             state = view.account_state(self._blink, {}, self._seen, self._clips.latest)
             self._view = (self._changes, state)
         return self._view[1]
+
+
+def _expiring(blink: Blink) -> bool:
+    """Whether blinkpy could refresh the access token during a command starting now."""
+    expires = blink.auth.expiration_date
+    if expires is None:
+        return bool(blink.auth.need_refresh())
+    return bool(expires - time.time() < REFRESH_AHEAD)
