@@ -21,10 +21,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from blink_mqtt.replies import ClipSavedEvent, HealthReply
+from blink_mqtt.state import AUTH_STATES
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-AUTH_STATES = ("logging_in", "2fa_required", "ok", "failed", "unavailable")
-"""Auth states always exported (0 or 1), so that a dashboard sees every series."""
 MAX_ENDPOINTS = 200
 """Distinct Blink endpoint labels kept; further ones are counted as `other`."""
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
@@ -117,7 +116,7 @@ class _Live(Collector):
         auth = GaugeMetricFamily(
             "blink_mqtt_auth_state", "1 for the current Blink auth state", labels=["state"]
         )
-        for state in sorted({*AUTH_STATES, health.auth}):
+        for state in sorted({*AUTH_STATES, health.auth}):  # every series, 0 or 1
             auth.add_metric([state], 1.0 if state == health.auth else 0.0)
         yield auth
         yield GaugeMetricFamily(
