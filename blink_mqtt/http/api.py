@@ -8,7 +8,7 @@ from aiohttp import web
 
 from blink_mqtt.dispatch import Answer
 from blink_mqtt.http.door import Bridge
-from blink_mqtt.messages import MAX_PAYLOAD, read
+from blink_mqtt.messages import read
 
 STATUS = {
     "ok": 200,
@@ -40,7 +40,7 @@ def response(answer: Answer) -> web.Response:
 def add_routes(app: web.Application, bridge: Bridge) -> None:
     async def api(request: web.Request) -> web.Response:
         command = request.match_info["command"]
-        body = await request.content.read(MAX_PAYLOAD + 1)  # over the limit: refused by read
+        body = await request.read()  # above client_max_size: 413; above MAX_PAYLOAD: refused
         return response(await bridge.call(command, read(body)))
 
     app.router.add_post("/api/{command}", api)
