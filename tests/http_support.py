@@ -5,7 +5,8 @@ client talking to it over TCP."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,15 +48,34 @@ async def http_bridge(
     broker: AnyBroker,
     base_topic: str,
     workdir: Path,
-    *,
-    client_auth: aiohttp.BasicAuth | None = None,
     **overrides: Any,
 ) -> AsyncIterator[HttpBridge]:
     port = free_port()
     async with (
         running_bridge(broker, base_topic, workdir, http_port=port, **overrides) as env,
-        aiohttp.ClientSession(timeout=TIMEOUT, auth=client_auth) as client,
+        aiohttp.ClientSession(timeout=TIMEOUT) as client,
     ):
         if overrides.get("wait_ready", True):
             await env.settle()
-        yield HttpBridge(env, f"http://127.0.0.1:{port}", client)
+        with server_errors() as errors:
+            yield HttpBridge(env, f"http://127.0.0.1:{port}", client)
+        assert not errors, "the HTTP server failed on a request:\n" + "\n".join(errors)
+
+
+@contextlib.contextmanager
+def server_errors() -> Iterator[list[str]]:
+    """What aiohttp's server logged as an unhandled exception meanwhile: a request that
+    crashed its handler (the client only sees a 500 or a dropped connection)."""
+    found: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            found.append(self.format(record))
+
+    catch = Catch(logging.ERROR)
+    logger = logging.getLogger("aiohttp.server")
+    logger.addHandler(catch)
+    try:
+        yield found
+    finally:
+        logger.removeHandler(catch)

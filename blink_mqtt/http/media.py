@@ -16,6 +16,7 @@ import asyncio
 from pathlib import Path, PurePosixPath
 
 from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from blink_mqtt.errors import ConfigError
@@ -73,12 +74,15 @@ def locate(root: Path, tail: str) -> Path | None:
     return real
 
 
-def _without_encoding(request: web.Request) -> web.Request:
-    """The request without Accept-Encoding: FileResponse would otherwise send a `.gz` or
-    `.br` file next to the one asked for, unchecked."""
-    headers = CIMultiDict(request.headers)
-    headers.popall(hdrs.ACCEPT_ENCODING, None)
-    return request.clone(headers=CIMultiDictProxy(headers))
+class _Plain(web.FileResponse):
+    """FileResponse that never looks for a `.gz` or `.br` file next to the one asked for
+    (it would send such a sibling unchecked, wherever it points): it prepares with the
+    request minus Accept-Encoding."""
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        headers = CIMultiDict(request.headers)
+        headers.popall(hdrs.ACCEPT_ENCODING, None)
+        return await super().prepare(request.clone(headers=CIMultiDictProxy(headers)))
 
 
 def add_routes(app: web.Application, bridge: Bridge) -> None:
@@ -96,9 +100,7 @@ def add_routes(app: web.Application, bridge: Bridge) -> None:
         }
         if found.suffix.lower() not in TYPES:
             headers[hdrs.CONTENT_DISPOSITION] = "attachment"
-        response = web.FileResponse(found, headers=headers)
-        await response.prepare(_without_encoding(request))
-        return response
+        return _Plain(found, headers=headers)
 
     app.router.add_get(f"/{root_name}/{{tail:.*}}", serve)
 
