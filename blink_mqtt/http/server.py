@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from blink_mqtt.errors import ConfigError
 from blink_mqtt.http import api, compat, health, media, page
@@ -33,6 +34,16 @@ def application(bridge: Bridge) -> web.Application:
     return app
 
 
+def _quiet_bad_requests(record: logging.LogRecord) -> bool:
+    """aiohttp logs a request its parser refuses (already answered 400) as an ERROR with
+    a traceback: anyone on the network could fill the log. One DEBUG line instead."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, HttpProcessingError):
+        log.debug("Refused a malformed HTTP request: %s", type(error).__name__)
+        return False
+    return True
+
+
 class HttpServer:
     """`start()` binds (a ConfigError when it cannot), `serve()` is the long-lived task,
     `stop()` closes the socket and waits briefly for open requests."""
@@ -45,6 +56,9 @@ class HttpServer:
         settings = self._bridge.settings
         check_http(settings)
         media.check_prefix(settings)
+        server_log = logging.getLogger("aiohttp.server")
+        if _quiet_bad_requests not in server_log.filters:
+            server_log.addFilter(_quiet_bad_requests)
         runner = web.AppRunner(
             application(self._bridge), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT
         )
