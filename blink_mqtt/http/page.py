@@ -177,6 +177,6 @@ PAGE_HEADERS = {
         "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
     ),
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
 }
 """The page runs only its own script, cannot be framed (clickjacking the forms)."""

@@ -9,8 +9,8 @@
   rebinding).
 - Requests from another site are refused (403) when they change state or are not a
   plain navigation to the page or a media file: `Sec-Fetch-Site` must be `same-origin`
-  or `none` (typed URL, curl) when a browser sends it, and `Origin`, when sent, must be
-  this server's own.
+  or `none` (typed URL) when a browser sends it; without it (older browsers), `Origin`,
+  when sent, must be this server's own. curl and scripts send neither.
 """
 
 from __future__ import annotations
@@ -96,8 +96,8 @@ class Guard:
         if not changes:
             return False
         site = request.headers.get("Sec-Fetch-Site")
-        if site is not None and site not in SAME_SITE:
-            return True
+        if site is not None:  # the browser's own word; Origin may be `null` by policy
+            return site not in SAME_SITE
         origin = request.headers.get("Origin")
         if origin is None:
             return False

@@ -2,6 +2,7 @@
 // Everything works without this script (forms post and redirect back).
 "use strict";
 (function () {
+  document.documentElement.dataset.script = "running";  // (the tests check it is off)
   const auth = document.getElementById("auth-state");
   const shownState = auth ? auth.dataset.state : null;
   async function refresh() {
