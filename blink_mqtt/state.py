@@ -12,8 +12,16 @@ doorbell no temperature): `None` then, and the device gets no Home Assistant ent
 
 
 @dataclass(frozen=True, slots=True)
+class RecentClip:
+    """One of blinkpy's `recent_clips`: Blink's time string and the clip's Blink URL."""
+
+    time: str
+    clip: str
+
+
+@dataclass(frozen=True, slots=True)
 class CameraState:
-    """One camera as the state topic shows it; `slug` and `thumbnail` stay internal."""
+    """One camera as the state topic shows it; `slug` stays internal."""
 
     name: str
     serial: str
@@ -36,9 +44,16 @@ class CameraState:
     sync_serial: str | None = None
     network_id: int | None = None
     thumbnail: str | None = field(default=None, repr=False)
+    temperature_f: float | None = None
+    temperature_calibrated: float | None = None
+    battery_level: int | None = None
+    sync_signal_strength: int | None = None
+    clip_url: str | None = None
+    recent_clips: tuple[RecentClip, ...] = ()
+    """blinkpy's: clips of the last hour seen while motion was detected (Blink URLs)."""
 
     def payload(self) -> dict[str, Any]:
-        return _payload(self, internal={"slug", "thumbnail"})
+        return _payload(self, internal={"slug"})
 
     def reported(self) -> frozenset[str]:
         """Which of REPORTED_FIELDS the device reports (not None)."""
@@ -104,9 +119,18 @@ def _payload(obj: object, internal: set[str]) -> dict[str, Any]:
     for f in fields(obj):  # type: ignore[arg-type]
         if f.name in internal:
             continue
-        value = getattr(obj, f.name)
-        out[f.name] = value.isoformat() if isinstance(value, datetime) else value
+        out[f.name] = _value(getattr(obj, f.name))
     return out
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, RecentClip):
+        return {"time": value.time, "clip": value.clip}
+    if isinstance(value, tuple):
+        return [_value(item) for item in value]
+    return value
 
 
 def changes(old: AccountState, new: AccountState) -> Changes:

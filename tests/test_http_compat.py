@@ -1,0 +1,164 @@
+"""BlinkPy API's endpoints over real HTTP against a running bridge (`blink-mqtt run` as a
+process, real broker, the simulator), compared with the answers BlinkPy API's own code
+gave on the same scenario (tests/compat_support.py says what is compared).
+
+Each scene is a fresh bridge, so that the downloads it compares start from the archive
+BlinkPy API's did: BlinkPy API files a clip again for every camera name and folder it is
+asked for, while the bridge archives each clip once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.bridge_env import AnyBroker
+from tests.broker import free_port, wait_listening
+from tests.compat_support import (
+    DIFFERENT_STATUS,
+    RECORD_TZ,
+    Answer,
+    check_camera_info,
+    check_download,
+    check_error,
+    recording,
+    replay,
+    send,
+)
+from tests.test_bridge_process import bridge_process
+
+TWIN = {"recent_no_body": "recent"}
+"""A recording whose answer another request's must match (a POST without a body is `{}`
+here; BlinkPy API refused it with 415)."""
+
+
+@contextlib.asynccontextmanager
+async def compat_bridge(broker: AnyBroker, base_topic: str, workdir: Path) -> AsyncIterator[str]:
+    """A bridge process with HTTP on, in BlinkPy API's recording zone; yields its origin."""
+    port = free_port()
+    async with bridge_process(broker, base_topic, workdir, http_port=port, tz=RECORD_TZ):
+        await asyncio.to_thread(wait_listening, "127.0.0.1", port)
+        yield f"http://127.0.0.1:{port}"
+
+
+async def compare(origin: str, name: str, workdir: Path) -> Answer:
+    """Replay recording `name` and compare the bridge's answer with it."""
+    recorded = recording(name)
+    answer, since = await replay(origin, name)
+    assert answer.status == DIFFERENT_STATUS.get(name, recorded["status"]), (name, answer)
+    if answer.status >= 400:
+        check_error(answer)
+        return answer
+    twin = recording(TWIN.get(name, name))
+    assert answer.content_type == twin["content_type"], name
+    if name == "get_camera_info":
+        check_camera_info(answer.body, twin["body"])
+    elif name == "snap":
+        assert list(answer.body) == ["url"]
+        theirs = twin["body"]["url"].split("/", 3)[3]  # the recorder's host and port differ
+        assert answer.body["url"] == f"{origin}/{theirs}"
+    elif name == "snap_image":
+        assert answer.raw[:2] == b"\xff\xd8"
+    else:
+        check_download(answer.body, twin["body"], recorded["request"], since)
+        for paths in answer.body["downloaded_clips"].values():
+            assert all((workdir / path).is_file() for path in paths), paths
+    return answer
+
+
+async def test_camera_info_snap_usb_clips_and_refused_requests_answer_as_recorded(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    async with compat_bridge(broker, base_topic, tmp_path) as origin:
+        for name in [
+            "get_camera_info",
+            "get_camera_info_post",
+            "snap",
+            "snap_image",
+            "snap_missing_camera",
+            "snap_unknown_camera",
+            "snap_camera_list",
+            "snap_not_json",
+            "snap_bad_json",
+            "snap_get",
+            "recent_unknown_camera",
+            "recent_bad_camera",
+            "recent_array_body",
+            "recent_get",
+            "since_garbage",
+            "unknown_path",
+            # USB clips here, where no cloud download archived the same clips first
+            "sync_since_sort",
+            "recent_sync_sort",
+        ]:
+            await compare(origin, name, tmp_path)
+        assert not (tmp_path / "media" / "Nope").exists()  # BlinkPy API made this folder
+
+
+async def test_recent_clips_of_all_cameras_then_nothing_new(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    async with compat_bridge(broker, base_topic, tmp_path) as origin:
+        await compare(origin, "recent", tmp_path)
+        await compare(origin, "since_default", tmp_path)
+
+
+async def test_a_post_without_body_is_all_cameras(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    async with compat_bridge(broker, base_topic, tmp_path) as origin:
+        await compare(origin, "recent_no_body", tmp_path)
+
+
+async def test_named_cameras_and_free_form_local_times(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """Four cameras, one request form each: a name, a list, a local time in words (read
+    in the bridge's zone: read as UTC it would lie 5 hours later and find fewer clips),
+    ISO 8601. Each camera's clips are new to the archive, as they were to BlinkPy API."""
+    async with compat_bridge(broker, base_topic, tmp_path) as origin:
+        for name in ["recent_one", "recent_list", "since_local", "since_iso"]:
+            await compare(origin, name, tmp_path)
+
+
+async def test_sorted_downloads(broker: AnyBroker, base_topic: str, tmp_path: Path) -> None:
+    async with compat_bridge(broker, base_topic, tmp_path) as origin:
+        for name in ["recent_sort", "recent_sort_again", "since_sort"]:
+            await compare(origin, name, tmp_path)
+
+
+async def test_forms_blinkpy_api_did_not_read_the_same_way(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """`all` next to a name, a camera named by slug, and USB clips since a time: BlinkPy
+    API ignored `since` on /download-sync-clips-since-and-sort and took every USB clip of
+    the last TIMEDELTA_HOURS (Front Door has USB clips 20, 95 and 180 minutes old)."""
+    async with compat_bridge(broker, base_topic, tmp_path) as origin:
+        since = (datetime.now(UTC) - timedelta(minutes=60)).isoformat()
+        usb = await send(
+            origin,
+            "POST",
+            "/download-sync-clips-since-and-sort",
+            json_body={"camera_name": "Front Door", "since": since},
+        )
+        assert usb.status == 200, usb
+        assert len(usb.body["downloaded_clips"]["Front Door"]) == 1, usb.body
+        assert usb.body["since"] == since
+        mixed = await send(
+            origin,
+            "POST",
+            "/download-recent-clips",
+            json_body={"camera_name": ["all", "front_door", "Front Door"]},
+        )
+        assert mixed.status == 200, mixed
+        clips = mixed.body["downloaded_clips"]
+        assert sorted(clips) == ["Front Door", "all", "front_door"]  # sorted, as by Flask
+        # ten cloud clips in the last 6 hours; Front Door's 20-minute one is archived
+        # already (from USB): each clip is archived once, whatever its source
+        assert len(clips["all"]) == 9
+        front = [path for path in clips["all"] if path.startswith("media/Front Door/")]
+        assert clips["front_door"] == clips["Front Door"] == front
+        assert len(clips["Front Door"]) == 1
