@@ -53,6 +53,13 @@ class Download:
             return "sync-download"
         return "download-since" if since else "download-recent"
 
+    @property
+    def named(self) -> str:
+        """The command a refused request's envelope names: the endpoint's own."""
+        if self.usb:
+            return "sync-download"
+        return "download-since" if self.takes_since else "download-recent"
+
     def body(self, cameras: list[str] | None, since: datetime | None) -> dict[str, Any]:
         """The command's payload for the resolved cameras (None: all)."""
         body: dict[str, Any] = {"sort": self.sort}
@@ -148,7 +155,6 @@ def _downloaded(names: CameraNames, found: dict[str, str], clips: dict[str, list
 
 def _download_handler(door: Door, spec: Download) -> Any:
     async def handle(request: web.Request) -> web.Response:
-        since: datetime | None = None
         try:
             fields = await _fields(request)
             names = params.camera_names(fields)
@@ -158,7 +164,7 @@ def _download_handler(door: Door, spec: Download) -> Any:
             cameras = None if names.every else list(dict.fromkeys(found.values()))
             data = await _call(door, spec.command(since), spec.body(cameras, since))
         except CompatError as err:
-            return _refusal(spec.command(since), err)
+            return _refusal(spec.named, err)
         except Refused as refused:
             return envelope_response(refused.answer)
         answer: dict[str, Any] = {
