@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.bridge_env import AnyBroker
+from tests.bridge_env import AnyBroker, running_bridge
 from tests.broker import free_port, wait_listening
 from tests.compat_support import (
     DIFFERENT_STATUS,
@@ -28,6 +28,7 @@ from tests.compat_support import (
     replay,
     send,
 )
+from tests.sim_fixtures import CODE
 from tests.test_bridge_process import bridge_process
 
 TWIN = {"recent_no_body": "recent"}
@@ -162,3 +163,32 @@ async def test_forms_blinkpy_api_did_not_read_the_same_way(
         front = [path for path in clips["all"] if path.startswith("media/Front Door/")]
         assert clips["front_door"] == clips["Front Door"] == front
         assert len(clips["Front Door"]) == 1
+
+
+async def test_before_the_2fa_code_every_endpoint_answers_503_not_authenticated(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """BlinkPy API answered 500 to a failed login; here each endpoint says why, and works
+    once the code is in."""
+    port = free_port()
+    async with running_bridge(
+        broker, base_topic, tmp_path, auto_2fa=False, http_port=port, tz=RECORD_TZ
+    ) as env:
+        origin = f"http://127.0.0.1:{port}"
+        await asyncio.to_thread(wait_listening, "127.0.0.1", port)
+        for method, path in [
+            ("GET", "/get-camera-info"),
+            ("POST", "/snap"),
+            ("POST", "/download-recent-clips"),
+            ("POST", "/download-clips-since-and-sort"),
+            ("POST", "/download-sync-clips-since-and-sort"),
+        ]:
+            body = {"camera_name": "Front Door", "since": "2026-01-01"}
+            answer = await send(origin, method, path, json_body=body if method == "POST" else None)
+            assert answer.status == 503, (path, answer)
+            check_error(answer)
+            assert answer.body["error"]["code"] == "not_authenticated", answer
+        assert (await env.exchange("2fa", CODE))["status"] == "ok"
+        info = await send(origin, "GET", "/get-camera-info")
+        assert info.status == 200, info
+        assert len(info.body["cameras"]) == 5

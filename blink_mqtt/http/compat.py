@@ -15,6 +15,9 @@ README, "Coming from BlinkPy API".
 Errors keep BlinkPy API's status where it chose one on purpose (400 for a bad
 `camera_name` or a missing one, 415 for a body that is not JSON, 405 for a wrong
 method); the body is the bridge's error envelope (JSON) instead of Flask's HTML page.
+Errors of the request itself have the status `/api` gives their code (http/api.py:
+404 unknown camera, 503 not logged in or busy, 502 Blink unavailable) where BlinkPy API
+answered 500 to every failure.
 """
 
 from __future__ import annotations
