@@ -289,6 +289,9 @@ class Service:
     def auth_status(self) -> AuthStatus:
         return self.account.status
 
+    def camera_image(self, serial: str) -> bytes | None:
+        return self.account.image(serial)
+
     async def poll_now(self) -> AccountState:
         async with self._poll_lock:
             try:
