@@ -213,7 +213,12 @@ class Service:
                 raise
             answered.set_result(answer)
 
-        self._spawn(work())
+        job = work()
+        try:
+            self._spawn(job)
+        except RuntimeError:  # the TaskGroup is already shutting down
+            job.close()
+            return dispatch.refuse(command, raw, Busy("the bridge is shutting down; retry later"))
         return await asyncio.shield(answered)
 
     def _seen_before(self, request: replay.Key, message: Inbound, command: str) -> bool:

@@ -178,7 +178,8 @@ routes = st.sampled_from([
 guard_headers = st.dictionaries(
     st.sampled_from(["Origin", "Sec-Fetch-Site", "Host", "Content-Type"]),
     st.sampled_from(["null", "http://evil.example", "cross-site", "same-origin", "none",
-                     "same-site", "", "127.0.0.1", "localhost:1", "x" * 200,
+                     "same-site", "", "127.0.0.1", "localhost:1", "x" * 200, "[::1",
+                     "http://[x]", "[x]:1", "http://[::1", "localhost:99999", "::1",
                      "application/x-www-form-urlencoded"]),
     max_size=3,
 )  # fmt: skip
