@@ -213,7 +213,12 @@ class Service:
                 raise
             answered.set_result(answer)
 
-        self._spawn(work())
+        job = work()
+        try:
+            self._spawn(job)
+        except RuntimeError:  # the TaskGroup is already shutting down
+            job.close()
+            return dispatch.refuse(command, raw, Busy("the bridge is shutting down; retry later"))
         return await asyncio.shield(answered)
 
     def _seen_before(self, request: replay.Key, message: Inbound, command: str) -> bool:
@@ -288,6 +293,9 @@ class Service:
     @property
     def auth_status(self) -> AuthStatus:
         return self.account.status
+
+    def camera_image(self, serial: str) -> bytes | None:
+        return self.account.image(serial)
 
     async def poll_now(self) -> AccountState:
         async with self._poll_lock:

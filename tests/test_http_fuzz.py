@@ -7,13 +7,16 @@ http_bridge)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import socket
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
+from tests import secrets_guard
 from tests.bridge_env import AnyBroker
 from tests.http_support import FIRST_CAMERA, http_bridge
 
@@ -153,3 +156,70 @@ async def test_garbage_at_the_media_route_never_escapes_or_crashes(
         assert status == 200, answer
     print(f"\nhttp fuzz: statuses {dict(sorted(seen.items()))}")
     assert sum(seen.values()) >= EXAMPLES
+
+
+USER, PASSWORD, TOKEN = "fuzz-user", "fuzz-pw-71c0e2", "fuzz-token-93ab4d"
+GOOD = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+credentials = st.one_of(
+    st.sampled_from([
+        GOOD, f"Bearer {TOKEN}", "Basic", "Basic ", "Bearer", "Bearer  ", "Basic ===",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Basic " + base64.b64encode(f"{USER}:{PASSWORD}x".encode()).decode(),
+        "Basic " + base64.b64encode(b"\xff\xfe:\x00").decode(), f"bearer {TOKEN}x",
+        "Digest x", GOOD.lower(), GOOD + " extra", f"Bearer {TOKEN[:-1]}",
+    ]),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+)  # fmt: skip
+routes = st.sampled_from([
+    ("GET", "/"), ("GET", "/ui/status.json"), ("POST", "/ui/snap"), ("POST", "/ui/2fa"),
+    ("POST", "/api/health"), ("GET", "/media/x.jpg"), ("GET", "/ui/camera/nope.jpg"),
+    ("GET", "/ui/page.js"), ("POST", "/api/nope"), ("GET", "/healthz"),
+])  # fmt: skip
+guard_headers = st.dictionaries(
+    st.sampled_from(["Origin", "Sec-Fetch-Site", "Host", "Content-Type"]),
+    st.sampled_from(["null", "http://evil.example", "cross-site", "same-origin", "none",
+                     "same-site", "", "127.0.0.1", "localhost:1", "x" * 200, "[::1",
+                     "http://[x]", "[x]:1", "http://[::1", "localhost:99999", "::1",
+                     "application/x-www-form-urlencoded"]),
+    max_size=3,
+)  # fmt: skip
+
+
+async def test_garbage_credentials_and_origins_never_get_in(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    secrets_guard.remember(PASSWORD, TOKEN)
+    async with http_bridge(
+        broker,
+        base_topic,
+        tmp_path,
+        http_username=USER,
+        http_password=SecretStr(PASSWORD),
+        http_token=SecretStr(TOKEN),
+    ) as web:
+        (web.media / "x.jpg").write_bytes(b"\xff\xd8")
+        port = int(web.url.rsplit(":", 1)[1])
+        seen: dict[int, int] = {}
+
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(route=routes, authorization=credentials, extra=guard_headers)
+        def one(route: tuple[str, str], authorization: str, extra: dict[str, str]) -> None:
+            method, path = route
+            status, rest = ask(port, method, path, {"Authorization": authorization, **extra})
+            seen[status] = seen.get(status, 0) + 1
+            assert status < 500, (route, authorization, extra, rest[:300])
+            valid = authorization in (GOOD, f"Bearer {TOKEN}")
+            if status < 400 and path != "/healthz":
+                assert valid, (route, authorization, extra, status)
+            if not valid and path != "/healthz":
+                assert status == 401 or (status == 400 and "Host" in extra), (route, status)
+            assert PASSWORD.encode() not in rest
+            assert TOKEN.encode() not in rest
+
+        await asyncio.to_thread(one)
+    print(f"\nhttp guard fuzz: statuses {dict(sorted(seen.items()))}")

@@ -37,6 +37,9 @@ class Bridge(Protocol):
 
     def health(self) -> HealthReply: ...
 
+    def camera_image(self, serial: str) -> bytes | None:
+        """The newest picture of a camera the bridge holds (what its image topic carries)."""
+
     def account_state(self) -> AccountState: ...
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import zlib
 from collections import OrderedDict
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from blink_mqtt.archive.layout import safe_name
 from blink_mqtt.dispatch import Answer
 from blink_mqtt.http import listing, views
 from blink_mqtt.http.door import Bridge, door_of
+from blink_mqtt.state import CameraState
 
 STATIC = Path(__file__).parent / "static"
 STATIC_TYPES = {"page.css": "text/css", "page.js": "text/javascript"}
@@ -66,6 +68,15 @@ def outcome(command: str, answer: Answer) -> str:
     return f"{command} failed ({answer.code}): {message}"
 
 
+def picture_url(bridge: Bridge, camera: CameraState) -> str | None:
+    """The camera's newest picture: the one the bridge holds (as on its image topic),
+    else the snapshot file; versioned so that a new picture is never a cached one."""
+    image = bridge.camera_image(camera.serial)
+    if image:
+        return f"ui/camera/{quote(camera.serial, safe='')}.jpg?v={zlib.crc32(image):08x}"
+    return snapshot_url(bridge, camera.name)
+
+
 def snapshot_url(bridge: Bridge, camera: str) -> str | None:
     settings = bridge.settings
     path = settings.media_dir / safe_name(camera) / settings.last_image_filename
@@ -110,7 +121,7 @@ def add_routes(app: web.Application, bridge: Bridge) -> None:
         return views.View(
             health=bridge.health(),
             auth=bridge.auth_status,
-            cameras=[views.Snapshot(c, snapshot_url(bridge, c.name)) for c in state.cameras],
+            cameras=[views.Snapshot(c, picture_url(bridge, c)) for c in state.cameras],
             downloads=bridge.activity.downloads(),
             archive=archive,
             note=notes.take(request.query.get("note")),
@@ -157,11 +168,19 @@ def add_routes(app: web.Application, bridge: Bridge) -> None:
             headers={"Content-Type": STATIC_TYPES[name], "Cache-Control": "no-cache"},
         )
 
+    async def picture(request: web.Request) -> web.Response:
+        image = bridge.camera_image(request.match_info["serial"])
+        if not image:
+            raise web.HTTPNotFound(text="no picture of this camera\n")
+        headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
+        return web.Response(body=image, content_type="image/jpeg", headers=headers)
+
     async def favicon(request: web.Request) -> web.Response:
         return web.Response(status=204, headers={"Cache-Control": "max-age=86400"})
 
     app.router.add_get("/", index)
     app.router.add_get("/favicon.ico", favicon)
+    app.router.add_get("/ui/camera/{serial}.jpg", picture)
     app.router.add_get("/ui/status.json", status)
     app.router.add_post("/ui/2fa", form_action("2fa", "bridge", "code"))
     app.router.add_post("/ui/login", form_action("login", "bridge"))

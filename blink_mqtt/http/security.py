@@ -88,7 +88,10 @@ class Guard:
         return basic and _same(user, self._user) & _same(password, self._password)
 
     def _local_host(self, host: str) -> bool:
-        name = urlsplit(f"//{host}").hostname or ""
+        try:
+            name = urlsplit(f"//{host}").hostname or ""
+        except ValueError:  # e.g. `[::1` or `[x]`
+            return False
         return is_loopback(name) or name in self._own_hosts
 
     def _cross_site(self, request: web.Request) -> bool:
@@ -101,5 +104,8 @@ class Guard:
         origin = request.headers.get("Origin")
         if origin is None:
             return False
-        parts = urlsplit(origin)
-        return origin == "null" or parts.netloc.lower() != request.host.lower()
+        try:
+            netloc = urlsplit(origin).netloc
+        except ValueError:
+            return True
+        return origin == "null" or netloc.lower() != request.host.lower()
