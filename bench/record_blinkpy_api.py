@@ -18,7 +18,7 @@ Set up once, in a scratch directory (never commit BlinkPy API's code):
     python3 -m venv /tmp/blinkpy-api/venv
     /tmp/blinkpy-api/venv/bin/pip install Flask aiohttp blinkpy==0.25.9 gunicorn
 
-Then, from the checkout's root (takes about 4 minutes: BlinkPy API waits 2 s after each
+Then, from the checkout's root (takes about 5 minutes: BlinkPy API waits 2 s after each
 clip and 10 s per snapshot):
 
     PYTHONPATH=$PWD python3 -m bench.record_blinkpy_api --src /tmp/blinkpy-api/src \\

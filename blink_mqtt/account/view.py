@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -97,10 +98,11 @@ def _float(value: object) -> float | None:
 
 
 def _number(value: object) -> float | None:
-    """A number as Blink sent it (68 stays 68, not 68.0), or None."""
+    """A finite number as Blink sent it (68 stays 68, not 68.0), or None."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return _float(value)
+    number = _float(value)
+    return number if number is not None and math.isfinite(number) else None
 
 
 WIFI_PLACEHOLDER = -255
