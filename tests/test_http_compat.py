@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.bridge_env import AnyBroker, running_bridge
 from tests.broker import free_port, wait_listening
 from tests.compat_support import (
@@ -24,6 +26,7 @@ from tests.compat_support import (
     check_camera_info,
     check_download,
     check_error,
+    recorded_names,
     recording,
     replay,
     send,
@@ -70,65 +73,51 @@ async def compare(origin: str, name: str, workdir: Path) -> Answer:
     return answer
 
 
-async def test_camera_info_snap_usb_clips_and_refused_requests_answer_as_recorded(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
+SCENES = {
+    "info_snap_usb_and_refusals": [
+        "get_camera_info",
+        "get_camera_info_post",
+        "snap",
+        "snap_image",
+        "snap_missing_camera",
+        "snap_unknown_camera",
+        "snap_camera_list",
+        "snap_not_json",
+        "snap_bad_json",
+        "snap_get",
+        "recent_unknown_camera",
+        "recent_bad_camera",
+        "recent_array_body",
+        "recent_get",
+        "since_garbage",
+        "unknown_path",
+        # USB clips here, where no cloud download archived the same clips first
+        "sync_since_sort",
+        "recent_sync_sort",
+    ],
+    "all_recent_then_nothing_new": ["recent", "since_default"],
+    "post_without_body": ["recent_no_body"],
+    # four cameras, one form each: a name, a list, a local time in words (read in the
+    # bridge's zone; read as UTC it would lie 5 hours later and find nothing), ISO 8601
+    "named_cameras_and_free_form_times": ["recent_one", "recent_list", "since_local", "since_iso"],
+    "sorted": ["recent_sort", "recent_sort_again", "since_sort"],
+}
+"""Recordings replayed in order on one fresh bridge each."""
+
+
+def test_every_recording_is_replayed_once() -> None:
+    replayed = [name for names in SCENES.values() for name in names]
+    assert sorted(replayed) == recorded_names()
+
+
+@pytest.mark.parametrize("scene", sorted(SCENES))
+async def test_endpoints_answer_as_blinkpy_api_recorded(
+    broker: AnyBroker, base_topic: str, tmp_path: Path, scene: str
 ) -> None:
     async with compat_bridge(broker, base_topic, tmp_path) as origin:
-        for name in [
-            "get_camera_info",
-            "get_camera_info_post",
-            "snap",
-            "snap_image",
-            "snap_missing_camera",
-            "snap_unknown_camera",
-            "snap_camera_list",
-            "snap_not_json",
-            "snap_bad_json",
-            "snap_get",
-            "recent_unknown_camera",
-            "recent_bad_camera",
-            "recent_array_body",
-            "recent_get",
-            "since_garbage",
-            "unknown_path",
-            # USB clips here, where no cloud download archived the same clips first
-            "sync_since_sort",
-            "recent_sync_sort",
-        ]:
+        for name in SCENES[scene]:
             await compare(origin, name, tmp_path)
-        assert not (tmp_path / "media" / "Nope").exists()  # BlinkPy API made this folder
-
-
-async def test_recent_clips_of_all_cameras_then_nothing_new(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    async with compat_bridge(broker, base_topic, tmp_path) as origin:
-        await compare(origin, "recent", tmp_path)
-        await compare(origin, "since_default", tmp_path)
-
-
-async def test_a_post_without_body_is_all_cameras(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    async with compat_bridge(broker, base_topic, tmp_path) as origin:
-        await compare(origin, "recent_no_body", tmp_path)
-
-
-async def test_named_cameras_and_free_form_local_times(
-    broker: AnyBroker, base_topic: str, tmp_path: Path
-) -> None:
-    """Four cameras, one request form each: a name, a list, a local time in words (read
-    in the bridge's zone: read as UTC it would lie 5 hours later and find fewer clips),
-    ISO 8601. Each camera's clips are new to the archive, as they were to BlinkPy API."""
-    async with compat_bridge(broker, base_topic, tmp_path) as origin:
-        for name in ["recent_one", "recent_list", "since_local", "since_iso"]:
-            await compare(origin, name, tmp_path)
-
-
-async def test_sorted_downloads(broker: AnyBroker, base_topic: str, tmp_path: Path) -> None:
-    async with compat_bridge(broker, base_topic, tmp_path) as origin:
-        for name in ["recent_sort", "recent_sort_again", "since_sort"]:
-            await compare(origin, name, tmp_path)
+    assert not (tmp_path / "media" / "Nope").exists()  # BlinkPy API made this folder
 
 
 async def test_forms_blinkpy_api_did_not_read_the_same_way(
