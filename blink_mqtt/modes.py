@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from blink_mqtt import oneshot
 from blink_mqtt.account import BlinkAccount
-from blink_mqtt.errors import BlinkMqttError, StorageError, UserFacingError
+from blink_mqtt.errors import BlinkMqttError, ConfigError, StorageError, UserFacingError
 from blink_mqtt.localbroker import free_port, private_broker
 from blink_mqtt.service import Service
 from blink_mqtt.settings import Settings
@@ -44,6 +44,9 @@ async def serve_until_signal(service: Service) -> int:
         log.info("Stopped")
     except StorageError as err:
         print(f"blink-mqtt: {err.message}", file=sys.stderr)
+        return 1
+    except ConfigError as err:  # found only when starting (e.g. HTTP_PORT already in use)
+        print(f"blink-mqtt: invalid configuration: {err}", file=sys.stderr)
         return 1
     except Exception:  # a long-lived task died: exit non-zero so a supervisor restarts us
         log.critical("The bridge stopped because of a bug; exiting with status 1", exc_info=True)

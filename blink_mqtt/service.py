@@ -21,11 +21,15 @@ from blink_mqtt.coalesce import Coalescer
 from blink_mqtt.context import Context
 from blink_mqtt.entity_commands import translate
 from blink_mqtt.errors import BlinkMqttError, Busy, InvalidRequest
+from blink_mqtt.http.activity import Activity
+from blink_mqtt.http.metrics import Metrics
+from blink_mqtt.http.server import HttpServer
 from blink_mqtt.messages import RawRequest, read
 from blink_mqtt.publishing import StatePublisher
 from blink_mqtt.replies import (
     CameraImage,
     CameraNews,
+    ClipSavedEvent,
     Emitted,
     HealthReply,
     Progress,
@@ -64,28 +68,43 @@ class Service:
         self._auto = AutoDownload(self._auto_context, self._spawn)
         self._recent: replay.RecentRequests[Inbound] = replay.RecentRequests()
         self.states.auth(self.account.status)  # `logging_in` goes out before `online`
+        self.metrics = Metrics(self.health)
+        self.account.counter.observers.append(self.metrics.blink_request)
+        self.activity = Activity()
+        self.http = HttpServer(self) if settings.http_port else None
 
     # -- lifecycle ---------------------------------------------------------------
 
     async def run(self) -> None:
         """Run until cancelled; on cancellation answer what is in flight and say offline.
 
-        The MQTT loop and the poller must run for as long as the service does: if either
-        ends (a bug, or anything else but shutdown), `run` raises, after `offline` is
-        published, so that the process exits non-zero and a supervisor restarts it. The
-        MQTT task sits outside the TaskGroup so that the connection outlives the group and
-        can still carry the last answers and `offline`.
+        The MQTT loop, the poller and the HTTP server (when HTTP_PORT is set; it is bound
+        first, so that a port in use is a start-up error) must run for as long as the
+        service does: if one ends (a bug, or anything else but shutdown), `run` raises,
+        after `offline` is published, so that the process exits non-zero and a supervisor
+        restarts it. The MQTT task sits outside the TaskGroup so that the connection
+        outlives the group and can still carry the last answers and `offline`.
         """
         await self.archive.open()
+        if self.http is not None:
+            try:
+                await self.http.start()
+            except BaseException:
+                self.archive.close()
+                raise
         mqtt = asyncio.create_task(self.mqtt.run(), name="mqtt")
         try:
             async with asyncio.TaskGroup() as tasks:
                 self._tasks = tasks
                 tasks.create_task(_essential("poller", self._poll_loop()), name="poller")
                 tasks.create_task(_essential("MQTT connection", asyncio.shield(mqtt)))
+                if self.http is not None:
+                    tasks.create_task(_essential("HTTP server", self.http.serve()), name="http")
         finally:
             self._tasks = None
             try:
+                if self.http is not None:
+                    await self.http.stop()
                 self.states.auth(AuthStatus("unavailable", "the bridge stopped", _now()))
                 await self.mqtt.stop()  # while the connection is still up: flush, `offline`
             finally:
@@ -165,17 +184,47 @@ class Service:
         )
         if request is not None and self._seen_before(request, message, command):
             return
-        refusal = None
-        if self._tasks is None:
-            refusal = Busy("the bridge is shutting down; retry later")
-        elif self._in_flight >= self.settings.request_queue:
-            limit = self.settings.request_queue
-            refusal = Busy(f"{limit} requests are already queued or running; retry later")
+        refusal = self._refusal()
         if refusal is not None:
             self._answer(message, command, request, dispatch.refuse(command, raw, refusal))
             return
         self._in_flight += 1  # counted on arrival: a burst can't overshoot the queue
         self._spawn(self._handle(message, command, raw, request))
+
+    def _refusal(self) -> Busy | None:
+        if self._tasks is None:
+            return Busy("the bridge is shutting down; retry later")
+        if self._in_flight >= self.settings.request_queue:
+            limit = self.settings.request_queue
+            return Busy(f"{limit} requests are already queued or running; retry later")
+        return None
+
+    async def call(self, command: str, raw: RawRequest) -> dispatch.Answer:
+        """A request through another door (HTTP): run as an MQTT request is (same table,
+        same limit, inside the TaskGroup, `busy` at shutdown) and return its answer."""
+        refusal = self._refusal()
+        if refusal is not None:
+            return dispatch.refuse(command, raw, refusal)
+        answered: asyncio.Future[dispatch.Answer] = asyncio.get_running_loop().create_future()
+        self._in_flight += 1  # released by _execute (or below, if it never runs)
+
+        async def work() -> None:
+            try:
+                answer = await self._execute(command, raw, door="http")
+            except asyncio.CancelledError:
+                busy = Busy("the bridge is shutting down; retry later")
+                answered.set_result(dispatch.refuse(command, raw, busy))
+                raise
+            answered.set_result(answer)
+
+        job = work()
+        try:
+            self._spawn(job)
+        except RuntimeError:  # the TaskGroup is already shutting down
+            job.close()
+            self._in_flight -= 1
+            return dispatch.refuse(command, raw, Busy("the bridge is shutting down; retry later"))
+        return await asyncio.shield(answered)
 
     def _seen_before(self, request: replay.Key, message: Inbound, command: str) -> bool:
         """A copy of a request already run (or running): answered with the same answer."""
@@ -201,15 +250,24 @@ class Service:
         """One request taken by `_request` (and counted there); it waits its turn at the
         account (per network, coalesced with identical ones: dispatch.py)."""
         try:
-            ctx = Context(self.settings, self.account, self.archive, self, command=command)
-            answer = await dispatch.handle(ctx, command, raw, self._shared)
+            answer = await self._execute(command, raw, door="mqtt")
         except asyncio.CancelledError:
             busy = Busy("the bridge is shutting down; retry later")
             self._answer(message, command, request, dispatch.refuse(command, raw, busy))
             raise
+        self._answer(message, command, request, answer)
+
+    async def _execute(self, command: str, raw: RawRequest, door: str) -> dispatch.Answer:
+        """One admitted request: counted in `_in_flight` when it was taken, released here."""
+        started = time.monotonic()
+        try:
+            ctx = Context(self.settings, self.account, self.archive, self, command=command)
+            answer = await dispatch.handle(ctx, command, raw, self._shared)
         finally:
             self._in_flight -= 1
-        self._answer(message, command, request, answer)
+        known = command if command in dispatch.COMMANDS else "unknown"
+        self.metrics.request_done(known, door, answer.code, time.monotonic() - started)
+        return answer
 
     def _answer(
         self, message: Inbound, command: str, request: replay.Key | None, answer: dispatch.Answer
@@ -235,9 +293,25 @@ class Service:
     def _account_state(self) -> AccountState:
         return self.account.state(self.archive.last_clips())
 
+    def account_state(self) -> AccountState:
+        """Cameras and sync modules as last polled (the page shows them)."""
+        return self._account_state()
+
+    @property
+    def auth_status(self) -> AuthStatus:
+        return self.account.status
+
+    def camera_image(self, serial: str) -> bytes | None:
+        return self.account.image(serial)
+
     async def poll_now(self) -> AccountState:
         async with self._poll_lock:
-            await self.account.refresh()
+            try:
+                await self.account.refresh()
+            except Exception:
+                self.metrics.poll_done(ok=False)
+                raise
+            self.metrics.poll_done(ok=True)
             self._last_refresh = datetime.now(UTC)
             state = self._account_state()
             self.states.update(state, self.account.image)
@@ -257,10 +331,13 @@ class Service:
         match message:
             case CameraNews(camera, event):
                 self.states.event(camera, event)
+                if isinstance(event, ClipSavedEvent):
+                    self.metrics.clip_saved(event)
             case CameraImage(camera, image):
                 self.states.image(camera, image)
             case Progress():
                 self.states.progress(message)
+                self.activity.progress(message)
             case StateChanged():
                 self.states.update(self._account_state(), self.account.image)
 

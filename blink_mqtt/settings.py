@@ -8,15 +8,24 @@ validation problem into one `ConfigError` line naming the variable; it never exi
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import logging
 import os
+import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from blink_mqtt.errors import ConfigError
@@ -25,7 +34,15 @@ log = logging.getLogger(__name__)
 
 MIN_SANE_REFRESH = 30
 LEGACY_NAMES = {"USERNAME": "BLINK_USERNAME", "PASSWORD": "BLINK_PASSWORD"}
-SECRET_FILE_SETTINGS = ("BLINK_USERNAME", "BLINK_PASSWORD", "MQTT_USERNAME", "MQTT_PASSWORD")
+SECRET_FILE_SETTINGS = (
+    "BLINK_USERNAME",
+    "BLINK_PASSWORD",
+    "MQTT_USERNAME",
+    "MQTT_PASSWORD",
+    "HTTP_USERNAME",
+    "HTTP_PASSWORD",
+    "HTTP_TOKEN",
+)
 """Each may instead be read from the file named by `<NAME>_FILE` (Docker secrets)."""
 COMPOSE_NAMES = (
     "PUID",
@@ -106,6 +123,13 @@ class Settings(BaseSettings):
     tz: str | None = Field(
         None, description="Time zone of the sorted archive (default: the system's)"
     )
+    http_port: int | None = Field(
+        None, ge=1, le=65535, description="Serve media, health, metrics and the page on this port"
+    )
+    http_host: str = Field("127.0.0.1", min_length=1, description="Address the HTTP server binds")
+    http_username: str | None = Field(None, description="HTTP Basic user (with HTTP_PASSWORD)")
+    http_password: SecretStr | None = Field(None, description="HTTP Basic password")
+    http_token: SecretStr | None = Field(None, description="HTTP bearer token")
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)
     ] = Field("INFO", description="Log level")
@@ -152,6 +176,19 @@ class Settings(BaseSettings):
             _check_readable(value)
         return value
 
+    @model_validator(mode="after")
+    def _public_url_from_http(self) -> Settings:
+        """With the HTTP server on, `url`s point at it unless PUBLIC_BASE_URL says otherwise."""
+        if self.http_port and not self.public_base_url:
+            self.public_base_url = f"http://{_url_host(self.http_host)}:{self.http_port}"
+        return self
+
+    @property
+    def http_credentials(self) -> bool:
+        """HTTP_USERNAME and HTTP_PASSWORD, or HTTP_TOKEN, are set."""
+        basic = bool(self.http_username and self.http_password)
+        return basic or bool(self.http_token and self.http_token.get_secret_value())
+
     @property
     def credentials_file(self) -> Path:
         return self.blink_credentials_file or self.data_dir / "credentials.json"
@@ -168,6 +205,39 @@ class Settings(BaseSettings):
             shown[name.upper()] = ("***" if value.get_secret_value() else "") if secret else value
         shown["BLINK_CREDENTIALS_FILE"] = self.credentials_file
         return shown
+
+
+def is_loopback(host: str) -> bool:
+    """`localhost` or a loopback address (127.0.0.0/8, ::1)."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    """The host part of the default PUBLIC_BASE_URL for a server bound to `host`: the
+    machine's name for a wildcard address, brackets around IPv6."""
+    bare = host.strip("[]")
+    if bare in {"0.0.0.0", "::", ""}:  # noqa: S104  (comparing, not binding)
+        return socket.gethostname()
+    return f"[{bare}]" if ":" in bare else bare
+
+
+def check_http(settings: Settings) -> None:
+    """HTTP_USERNAME/HTTP_PASSWORD go together; a server reachable from other machines
+    needs credentials."""
+    if bool(settings.http_username) != bool(settings.http_password):
+        raise ConfigError("set both HTTP_USERNAME and HTTP_PASSWORD, or neither")
+    exposed = settings.http_port and not is_loopback(settings.http_host)
+    if exposed and not settings.http_credentials:
+        raise ConfigError(
+            f"HTTP_HOST={settings.http_host} is not a loopback address: set "
+            "HTTP_USERNAME and HTTP_PASSWORD (or HTTP_TOKEN) so that media and "
+            "requests are not open to the network"
+        )
 
 
 def _check_readable(path: Path) -> None:
@@ -262,6 +332,7 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
     _check_directories(settings)
+    check_http(settings)
     if settings.refresh_interval < MIN_SANE_REFRESH:
         log.warning(
             "REFRESH_INTERVAL=%s is below %ss; Blink may throttle the account",

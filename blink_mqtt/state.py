@@ -12,8 +12,16 @@ doorbell no temperature): `None` then, and the device gets no Home Assistant ent
 
 
 @dataclass(frozen=True, slots=True)
+class RecentClip:
+    """One of blinkpy's `recent_clips`: Blink's time string and the clip's Blink URL."""
+
+    time: str
+    clip: str
+
+
+@dataclass(frozen=True, slots=True)
 class CameraState:
-    """One camera as the state topic shows it; `slug` and `thumbnail` stay internal."""
+    """One camera as the state topic shows it; `slug` stays internal."""
 
     name: str
     serial: str
@@ -36,6 +44,13 @@ class CameraState:
     sync_serial: str | None = None
     network_id: int | None = None
     thumbnail: str | None = field(default=None, repr=False)
+    temperature_f: float | None = None
+    temperature_calibrated: float | None = None
+    battery_level: int | None = None
+    sync_signal_strength: int | None = None
+    clip_url: str | None = None
+    recent_clips: tuple[RecentClip, ...] = ()
+    """blinkpy's: clips of the last hour seen while motion was detected (Blink URLs)."""
     motion_at: datetime | None = field(default=None, compare=False)
     """The newest motion clip the last poll saw (the motion event's time), if any."""
     pressed_at: datetime | None = field(default=None, compare=False)
@@ -43,7 +58,7 @@ class CameraState:
     part of the state topic."""
 
     def payload(self) -> dict[str, Any]:
-        return _payload(self, internal={"slug", "thumbnail", "motion_at", "pressed_at"})
+        return _payload(self, internal={"slug", "motion_at", "pressed_at"})
 
     @property
     def motion_time(self) -> datetime | None:
@@ -116,9 +131,18 @@ def _payload(obj: object, internal: set[str]) -> dict[str, Any]:
     for f in fields(obj):  # type: ignore[arg-type]
         if f.name in internal:
             continue
-        value = getattr(obj, f.name)
-        out[f.name] = value.isoformat() if isinstance(value, datetime) else value
+        out[f.name] = _value(getattr(obj, f.name))
     return out
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, RecentClip):
+        return {"time": value.time, "clip": value.clip}
+    if isinstance(value, tuple):
+        return [_value(item) for item in value]
+    return value
 
 
 def changes(old: AccountState, new: AccountState) -> Changes:

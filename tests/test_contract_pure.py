@@ -26,7 +26,7 @@ from blink_mqtt.messages import (
     ok,
     read,
 )
-from blink_mqtt.state import AccountState, CameraState, SyncState, changes
+from blink_mqtt.state import AccountState, CameraState, RecentClip, SyncState, changes
 from blink_mqtt.topics import Topics, assign_slugs, slugify
 
 
@@ -181,5 +181,10 @@ def test_camera_payload_has_every_documented_field() -> None:
     payload = _camera(last_record=datetime(2025, 1, 1, tzinfo=UTC)).payload()
     assert payload.keys() >= DOCUMENTED_CAMERA_FIELDS
     assert payload["last_record"] == "2025-01-01T00:00:00+00:00"
-    assert "thumbnail" not in payload
+    assert payload["thumbnail"] is None  # blinkpy's Blink URL when there is one
+    assert payload["recent_clips"] == []
     assert "slug" not in payload
+    clips = (RecentClip("2025-01-01T00:00:00+00:00", "https://x/clip.mp4"),)
+    assert _camera(recent_clips=clips).payload()["recent_clips"] == [
+        {"time": "2025-01-01T00:00:00+00:00", "clip": "https://x/clip.mp4"}
+    ]

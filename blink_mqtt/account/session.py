@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import types
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -17,11 +18,37 @@ class RequestCounter:
 
     count: int = 0
     token_requests: int = 0
+    observers: list[Callable[[str, str, int | None], None]] = field(default_factory=list)
+    """Told (method, URL path, status or None when no answer came) of every request that
+    ended: the metrics."""
 
     def trace_config(self) -> aiohttp.TraceConfig:
         config = aiohttp.TraceConfig()
         config.on_request_start.append(self._on_start)
+        config.on_request_end.append(self._on_end)
+        config.on_request_exception.append(self._on_exception)
         return config
+
+    def _tell(self, method: str, url: object, status: int | None) -> None:
+        path = getattr(url, "path", "")
+        for observer in self.observers:
+            observer(method, path, status)
+
+    async def _on_end(
+        self,
+        session: aiohttp.ClientSession,
+        context: types.SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        self._tell(params.method, params.url, params.response.status)
+
+    async def _on_exception(
+        self,
+        session: aiohttp.ClientSession,
+        context: types.SimpleNamespace,
+        params: aiohttp.TraceRequestExceptionParams,
+    ) -> None:
+        self._tell(params.method, params.url, None)
 
     async def _on_start(
         self,

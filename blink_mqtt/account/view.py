@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from blinkpy.blinkpy import Blink
 from blinkpy.sync_module import BlinkLotus, BlinkOwl
 
 from blink_mqtt.account.clip_news import CameraNews
-from blink_mqtt.state import AccountState, CameraState, SyncState
+from blink_mqtt.state import AccountState, CameraState, RecentClip, SyncState
 from blink_mqtt.topics import assign_slugs
 
 
@@ -98,6 +99,14 @@ def _float(value: object) -> float | None:
         return None
 
 
+def _number(value: object) -> float | None:
+    """A finite number as Blink sent it (68 stays 68, not 68.0), or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = _float(value)
+    return number if number is not None and math.isfinite(number) else None
+
+
 NO_NEWS = CameraNews()
 
 WIFI_PLACEHOLDER = -255
@@ -155,7 +164,27 @@ def camera_state(
         thumbnail=cam.thumbnail,
         motion_at=news.motion_at,
         pressed_at=news.pressed_at,
+        **_blinkpy_extras(cam),
     )
+
+
+def _blinkpy_extras(cam: Any) -> dict[str, Any]:
+    """What blinkpy's `camera.attributes` has beyond the rest (BlinkPy API's camera info
+    shows them): Fahrenheit as Blink sends it, the calibrated reading of the camera's
+    sensors endpoint, signal bars (`signals.battery`, `signals.lfr`) and its clip list."""
+    clips = cam.recent_clips if isinstance(cam.recent_clips, list) else []
+    return {
+        "temperature_f": _number(cam.temperature),
+        "temperature_calibrated": _number(cam.temperature_calibrated),
+        "battery_level": _int(cam.battery_level),
+        "sync_signal_strength": _int(cam.sync_signal_strength),
+        "clip_url": cam.clip if isinstance(cam.clip, str) else None,
+        "recent_clips": tuple(
+            RecentClip(str(c["time"]), str(c["clip"]))
+            for c in clips
+            if isinstance(c, dict) and "time" in c and "clip" in c
+        ),
+    }
 
 
 def _sync_online(sync: Any) -> bool:
