@@ -58,7 +58,9 @@ async def test_each_rejected_call_is_retried_once_after_one_refresh(env: BridgeE
     # Blink rejects one call of each kind, whatever the token (revocation, a glitch)
     for endpoint in ("snap", "homescreen", "media_changed", "arm"):
         env.sim.add_fault(endpoint, "401", count=1)
-    await all_ok(env, ("snap", "Porch"), ("refresh", ""), ("arm", "Cabin"))
+    # one after another: calls in flight together on one token share its refresh
+    for command, payload in (("snap", "Porch"), ("refresh", ""), ("arm", "Cabin")):
+        await all_ok(env, (command, payload))
     # (a poll's own clip fetches are blinkpy's; a download's are the bridge's)
     env.sim.add_fault("clip", "401", count=1)
     downloaded = ok(
