@@ -124,6 +124,10 @@ async def test_a_snapshot_is_shown_and_a_clip_plays(
         def flow() -> None:
             driver = chromium()
             driver.get(web.url + "/")
+            row = driver.find_element(By.CSS_SELECTOR, "#download-list tr.finished")
+            assert "download-since" in row.text  # the download done over MQTT, with progress
+            done = row.find_element(By.TAG_NAME, "progress")
+            assert done.get_attribute("value") == done.get_attribute("max") == str(len(clips))
             card = f'article[data-camera="{FIRST_CAMERA}"]'
             driver.find_element(By.CSS_SELECTOR, f"{card} button").click()
             until(driver, lambda d: d.find_elements(By.ID, "note"), "the snapshot's result")
