@@ -187,6 +187,7 @@ class Service:
         if refusal is not None:
             self._answer(message, command, request, dispatch.refuse(command, raw, refusal))
             return
+        self._in_flight += 1  # counted on arrival: a burst can't overshoot the queue
         self._spawn(self._handle(message, command, raw, request))
 
     def _refusal(self) -> Busy | None:
@@ -203,6 +204,7 @@ class Service:
         if refusal is not None:
             return dispatch.refuse(command, raw, refusal)
         answered: asyncio.Future[dispatch.Answer] = asyncio.get_running_loop().create_future()
+        self._in_flight += 1  # as in _request; _execute ends it
 
         async def work() -> None:
             try:
@@ -218,6 +220,7 @@ class Service:
             self._spawn(job)
         except RuntimeError:  # the TaskGroup is already shutting down
             job.close()
+            self._in_flight -= 1
             return dispatch.refuse(command, raw, Busy("the bridge is shutting down; retry later"))
         return await asyncio.shield(answered)
 
@@ -251,7 +254,7 @@ class Service:
         self._answer(message, command, request, answer)
 
     async def _execute(self, command: str, raw: RawRequest, door: str) -> dispatch.Answer:
-        self._in_flight += 1
+        """Run one request counted on arrival (`_in_flight`) and time it (metrics)."""
         started = time.monotonic()
         try:
             ctx = Context(self.settings, self.account, self.archive, self, command=command)
