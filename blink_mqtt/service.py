@@ -204,7 +204,7 @@ class Service:
         if refusal is not None:
             return dispatch.refuse(command, raw, refusal)
         answered: asyncio.Future[dispatch.Answer] = asyncio.get_running_loop().create_future()
-        self._in_flight += 1  # as in _request; _execute ends it
+        self._in_flight += 1  # released by _execute (or below, if it never runs)
 
         async def work() -> None:
             try:
@@ -254,7 +254,7 @@ class Service:
         self._answer(message, command, request, answer)
 
     async def _execute(self, command: str, raw: RawRequest, door: str) -> dispatch.Answer:
-        """Run one request counted on arrival (`_in_flight`) and time it (metrics)."""
+        """One admitted request: counted in `_in_flight` when it was taken, released here."""
         started = time.monotonic()
         try:
             ctx = Context(self.settings, self.account, self.archive, self, command=command)
