@@ -54,6 +54,9 @@ COMPOSE_NAMES = (
 )
 """Read by docker-compose.yml from the same `.env`, not by the bridge."""
 URL_SCHEMES = ("http", "https")
+HTTP_ROUTE_PREFIXES = frozenset({"api", "ui"})
+"""Path prefixes of the HTTP server's own routes: MEDIA_DIR, served under its folder's
+name, may not be named so while HTTP is on."""
 
 
 def _protocol(value: object) -> object:
@@ -227,10 +230,16 @@ def _url_host(host: str) -> str:
 
 
 def check_http(settings: Settings) -> None:
-    """HTTP_USERNAME/HTTP_PASSWORD go together; a server reachable from other machines
-    needs credentials."""
+    """HTTP_USERNAME/HTTP_PASSWORD go together; MEDIA_DIR's name must not shadow a route;
+    a server reachable from other machines needs credentials."""
     if bool(settings.http_username) != bool(settings.http_password):
         raise ConfigError("set both HTTP_USERNAME and HTTP_PASSWORD, or neither")
+    folder = settings.media_dir.absolute().name
+    if settings.http_port and (not folder or folder.lower() in HTTP_ROUTE_PREFIXES):
+        raise ConfigError(
+            f"MEDIA_DIR: {settings.media_dir} cannot be served over HTTP under /{folder}/; "
+            f"give the folder another name (not {', '.join(sorted(HTTP_ROUTE_PREFIXES))} or /)"
+        )
     exposed = settings.http_port and not is_loopback(settings.http_host)
     if exposed and not settings.http_credentials:
         raise ConfigError(

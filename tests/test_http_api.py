@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -111,3 +112,26 @@ async def test_metrics_parse_and_count_what_happened(
     assert sum(auth.values()) == 1
     assert found["blink_mqtt_mqtt_connected"][0][2] == 1
     assert found["blink_mqtt_requests_in_flight"][0][2] == 0
+
+
+async def test_an_http_request_counts_in_flight_like_an_mqtt_one(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    async with http_bridge(broker, base_topic, tmp_path) as web:
+        web.env.sim.set_latency(1.5)  # every Blink request now takes 1.5 s
+        after = len(web.env.sim.request_log())
+        running = asyncio.create_task(web.api("refresh"))
+        # the refresh reached Blink: it is running
+        await asyncio.wait_for(web.env.sim.wait_for_request(lambda _: True, after=after), 30)
+
+        async def in_flight() -> float:
+            async with web.client.get(f"{web.url}/metrics") as response:
+                found = families(await response.text())
+            return found["blink_mqtt_requests_in_flight"][0][2]
+
+        assert await in_flight() == 1
+        health = await web.env.exchange("health")  # MQTT sees the HTTP request too
+        assert health["data"]["requests_in_flight"] == 2  # the HTTP refresh and itself
+        status, answer = await asyncio.wait_for(running, 60)
+        assert (status, answer["status"]) == (200, "ok")
+        assert await in_flight() == 0

@@ -137,6 +137,18 @@ def test_credentials_from_files_and_masked(tmp_path: Path) -> None:
     assert "HTTP_USERNAME and HTTP_PASSWORD" in half.stderr
 
 
+@pytest.mark.parametrize("folder", ["api", "UI"])
+def test_a_media_dir_named_like_a_route_is_refused_with_http_on(
+    tmp_path: Path, folder: str
+) -> None:
+    media = {"MEDIA_DIR": str(tmp_path / folder)}
+    result = run_cli("check-config", env={"HTTP_PORT": "8080", **media}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert f"MEDIA_DIR: {tmp_path / folder} cannot be served over HTTP" in result.stderr
+    assert run_cli("check-config", env=media, cwd=tmp_path).returncode == 0  # HTTP off: fine
+
+
 def test_public_base_url_defaults_to_the_server(tmp_path: Path) -> None:
     result = run_cli("check-config", env={"HTTP_PORT": "8181"}, cwd=tmp_path)
     assert "PUBLIC_BASE_URL=http://127.0.0.1:8181" in result.stdout.splitlines()

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -81,6 +82,16 @@ def auth_state(driver: WebDriver) -> str:
     return str(driver.find_element(By.ID, "auth-state").get_attribute("data-state"))
 
 
+def note_text(driver: WebDriver) -> str:
+    """The form result shown on the page now ("" while there is none: e.g. the browser
+    has not left the page the form was sent from)."""
+    notes = driver.find_elements(By.ID, "note")
+    try:
+        return notes[0].text if notes else ""
+    except StaleElementReferenceException:  # the page changed meanwhile: ask again
+        return ""
+
+
 def reloaded_state(driver: WebDriver) -> str:
     """Without JavaScript the page changes only when loaded again."""
     driver.refresh()
@@ -101,12 +112,11 @@ async def test_the_2fa_form_logs_in_without_javascript(
             assert auth_state(driver) == "2fa_required"
             driver.find_element(By.ID, "code").send_keys("000000")
             driver.find_element(By.CSS_SELECTOR, "#twofa button").click()
-            note = driver.find_element(By.ID, "note").text
-            assert "2fa failed" in note, note
-            assert auth_state(driver) == "2fa_required"
+            note = until(driver, lambda d: note_text(d).startswith("2fa failed"), "refused")
+            assert auth_state(driver) == "2fa_required", note
             driver.find_element(By.ID, "code").send_keys(CODE)
             driver.find_element(By.CSS_SELECTOR, "#twofa button").click()
-            assert driver.find_element(By.ID, "note").text == "2FA code accepted"
+            until(driver, lambda d: note_text(d) == "2FA code accepted", "the code accepted")
             until(driver, lambda d: reloaded_state(d) == "ok", "logged in after the code")
             assert not driver.find_elements(By.ID, "twofa")
 
@@ -124,10 +134,13 @@ async def test_a_snapshot_is_shown_and_a_clip_plays(
         def flow() -> None:
             driver = chromium()
             driver.get(web.url + "/")
+            row = driver.find_element(By.CSS_SELECTOR, "#download-list tr.finished")
+            assert "download-since" in row.text  # the download done over MQTT, with progress
+            done = row.find_element(By.TAG_NAME, "progress")
+            assert done.get_attribute("value") == done.get_attribute("max") == str(len(clips))
             card = f'article[data-camera="{FIRST_CAMERA}"]'
             driver.find_element(By.CSS_SELECTOR, f"{card} button").click()
-            until(driver, lambda d: d.find_elements(By.ID, "note"), "the snapshot's result")
-            assert driver.find_element(By.ID, "note").text == "New snapshot taken"
+            until(driver, lambda d: note_text(d) == "New snapshot taken", "the snapshot's result")
             image = driver.find_element(By.CSS_SELECTOR, f"{card} img.snapshot")
             until(
                 driver,

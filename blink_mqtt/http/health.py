@@ -1,6 +1,6 @@
 """`/healthz` (the `health` answer; 200 when MQTT is connected and auth is ok, 503
 otherwise) and `/metrics`. Both read the bridge directly, without a request slot: a
-health check still answers when 32 requests are running."""
+health check still answers while requests are refused `busy`."""
 
 from __future__ import annotations
 

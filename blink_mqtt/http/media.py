@@ -7,7 +7,7 @@ If-Modified-Since (304) and sends ETag and Last-Modified. What is refused (404, 
 answer as a missing file, so nothing outside can be probed): `..`, `.` and hidden
 components (temp files of downloads in progress), backslashes and NUL, directories (no
 listings), anything that resolves outside MEDIA_DIR (symlinks included), and anything
-but a regular file.
+but a regular file. MEDIA_DIR's name may not shadow another route (settings.check_http).
 """
 
 from __future__ import annotations
@@ -19,12 +19,9 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from blink_mqtt.errors import ConfigError
 from blink_mqtt.http.door import Bridge
 from blink_mqtt.settings import Settings
 
-RESERVED = frozenset({"api", "ui"})
-"""Prefixes of other routes: MEDIA_DIR may not be named so while HTTP is on."""
 TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -47,15 +44,6 @@ def name(settings: Settings) -> str:
 
 def prefix(settings: Settings) -> str:
     return f"/{name(settings)}/"
-
-
-def check_prefix(settings: Settings) -> None:
-    folder = name(settings)
-    if not folder or folder.lower() in RESERVED:
-        raise ConfigError(
-            f"MEDIA_DIR: {settings.media_dir} cannot be served over HTTP under /{folder}/; "
-            f"give the folder another name (not {', '.join(sorted(RESERVED))} or /)"
-        )
 
 
 def locate(root: Path, tail: str) -> Path | None:

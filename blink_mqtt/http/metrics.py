@@ -126,7 +126,7 @@ class _Live(Collector):
         )
         yield GaugeMetricFamily(
             "blink_mqtt_requests_in_flight",
-            "Requests being handled now (MQTT and HTTP); more than 32 are answered busy",
+            "Requests taken and not yet answered (MQTT and HTTP); beyond the limit: busy",
             value=float(health.requests_in_flight),
         )
         yield GaugeMetricFamily(

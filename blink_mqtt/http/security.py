@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from blink_mqtt import redact
 from blink_mqtt.settings import Settings, is_loopback
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class Guard:
         password = settings.http_password.get_secret_value() if settings.http_password else ""
         token = settings.http_token.get_secret_value() if settings.http_token else ""
         self._password, self._token = password, token
+        redact.register(password, token)  # masked in every log line, should one show them
         self._required = settings.http_credentials
         base = urlsplit(settings.public_base_url or "")
         self._own_hosts = {h for h in (base.hostname,) if h}

@@ -55,7 +55,6 @@ class HttpServer:
     async def start(self) -> None:
         settings = self._bridge.settings
         check_http(settings)
-        media.check_prefix(settings)
         server_log = logging.getLogger("aiohttp.server")
         if _quiet_bad_requests not in server_log.filters:
             server_log.addFilter(_quiet_bad_requests)

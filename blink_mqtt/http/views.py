@@ -127,10 +127,11 @@ def _camera(item: Snapshot, zone: tzinfo | None) -> str:
 
 def _cameras(view: View) -> str:
     if not view.cameras:
-        body = '<p class="muted">No cameras yet (the bridge is not logged in, or polls).</p>'
+        body = '<p class="muted">No cameras yet (the bridge is not logged in yet).</p>'
     else:
-        body = "\n".join(_camera(item, view.zone) for item in view.cameras)
-    return f'<section id="cameras"><h2>Cameras</h2><div class="grid">{body}</div></section>'
+        cards = "\n".join(_camera(item, view.zone) for item in view.cameras)
+        body = f'<div class="grid">{cards}</div>'
+    return f'<section id="cameras"><h2>Cameras</h2>{body}</section>'
 
 
 def downloads_table(view: View) -> str:
