@@ -14,6 +14,8 @@ from typing import Any
 from blink_mqtt import commands, downloads
 from blink_mqtt.context import Context
 from blink_mqtt.errors import BlinkMqttError, UnknownCommand
+from blink_mqtt.liveview import commands as liveview
+from blink_mqtt.liveview.models import LiveView, LiveViewReply, LiveViewStop
 from blink_mqtt.messages import (
     Arm,
     CameraArg,
@@ -73,6 +75,8 @@ COMMANDS: dict[str, Command] = {
     "2fa": Command(TwoFactorCode, commands.two_factor, TwoFactorReply, needs_login=False),
     "login": Command(Empty, commands.login, LoginReply, needs_login=False),
     "health": Command(Empty, commands.health, HealthReply, needs_login=False),
+    "liveview": Command(LiveView, liveview.liveview, LiveViewReply),
+    "liveview-stop": Command(LiveViewStop, liveview.liveview_stop, LiveViewReply),
 }
 
 

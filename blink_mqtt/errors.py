@@ -9,7 +9,8 @@
     ├── NotAuthenticated            not_authenticated
     ├── BlinkUnavailable            blink_unavailable
     ├── StorageError                storage_error
-    └── Busy                        busy
+    ├── Busy                        busy
+    └── LiveViewBudgetSpent         liveview_budget_spent
     ConfigError                     (start-up only: one line, exit status 1)
     UserFacingError                 (command line: one line, exit status 1)
 
@@ -30,6 +31,7 @@ ERROR_CODES = (
     "blink_unavailable",
     "storage_error",
     "busy",
+    "liveview_budget_spent",
     "internal_error",
 )
 
@@ -87,3 +89,9 @@ class StorageError(BlinkMqttError):
 
 class Busy(BlinkMqttError):
     code = "busy"
+
+
+class LiveViewBudgetSpent(BlinkMqttError):
+    """The camera's live-view seconds for today (LIVEVIEW_DAILY_SECONDS) are used up."""
+
+    code = "liveview_budget_spent"

@@ -20,6 +20,7 @@ from blink_mqtt.bridge import Inbound, MqttBridge, Outbound, cancel_and_wait
 from blink_mqtt.context import Context
 from blink_mqtt.entity_commands import translate
 from blink_mqtt.errors import BlinkMqttError, Busy, InvalidRequest
+from blink_mqtt.liveview.manager import LiveViews
 from blink_mqtt.messages import RawRequest, read
 from blink_mqtt.publishing import StatePublisher
 from blink_mqtt.replies import (
@@ -53,6 +54,7 @@ class Service:
         extra += self.topics.device_commands  # per-device plain-payload command topics
         self.mqtt = MqttBridge(settings, self.topics, self._on_message, self._on_connect, extra)
         self.states = StatePublisher(settings, self.topics, self.mqtt.publish)
+        self.liveviews = LiveViews(settings, self.account, self.topics, self.mqtt.publish)
         self._auto_2fa_code = auto_2fa_code
         self._tasks: asyncio.TaskGroup | None = None
         self._in_flight = 0
@@ -82,6 +84,7 @@ class Service:
                 self._tasks = tasks
                 tasks.create_task(_essential("poller", self._poll_loop()), name="poller")
                 tasks.create_task(_essential("MQTT connection", asyncio.shield(mqtt)))
+                tasks.create_task(_essential("live view", self.liveviews.run()))
         finally:
             self._tasks = None
             try:

@@ -103,6 +103,15 @@ class Settings(BaseSettings):
     tz: str | None = Field(
         None, description="Time zone of the sorted archive (default: the system's)"
     )
+    liveview_max_seconds: float = Field(
+        300, gt=0, le=3600, description="Longest live-view session, in seconds"
+    )
+    liveview_daily_seconds: float = Field(
+        1800, ge=0, description="Live-view seconds per camera per day (UTC); 0: live view off"
+    )
+    liveview_host: str = Field(
+        "127.0.0.1", min_length=1, description="Address of the raw MPEG-TS live-view servers"
+    )
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)
     ] = Field("INFO", description="Log level")

@@ -50,13 +50,15 @@ class LiveSession:
     """Why the session ended: ``max_seconds``, ``dropped``, ``done`` (the client said
     so), ``client_closed``, ``bad_auth``; None while it runs."""
 
-    def end(self, reason: str) -> bool:
-        """End the session (the first reason counts); True when it was running."""
+    def end(self, reason: str, *, command_done: bool = True) -> bool:
+        """End the session (the first reason counts); True when it was running. A dropped
+        connection leaves the command running until the client says it is done."""
+        if command_done:
+            self.command.pending_polls = 0
+            self.command.state_condition = "done"
         if self.ended is not None:
             return False
         self.ended = reason
-        self.command.pending_polls = 0
-        self.command.state_condition = "done"
         return True
 
     def summary(self) -> dict[str, Any]:

@@ -196,7 +196,7 @@ class ImmisServer:
             elif elapsed >= switches.max_seconds:
                 session.end("max_seconds")
             elif switches.drop_after_seconds is not None and elapsed >= switches.drop_after_seconds:
-                session.end("dropped")
+                session.end("dropped", command_done=False)
                 writer.transport.abort()
                 return
             if session.ended:
