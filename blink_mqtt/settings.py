@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     liveview_host: str = Field(
         "127.0.0.1", min_length=1, description="Address of the raw MPEG-TS live-view servers"
     )
+    liveview_rtsp_port: int = Field(
+        8554, ge=0, le=65535, description="go2rtc's RTSP port (0: no go2rtc)"
+    )
+    liveview_rtsp_username: str | None = Field(None, description="RTSP user (go2rtc)")
+    liveview_rtsp_password: SecretStr | None = Field(None, description="RTSP password (go2rtc)")
+    liveview_rtsp_program: str = Field(
+        "go2rtc", min_length=1, description="The go2rtc program (a name on PATH or a path)"
+    )
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)
     ] = Field("INFO", description="Log level")

@@ -26,6 +26,7 @@ from blink_mqtt.bridge import Outbound
 from blink_mqtt.errors import Busy, InvalidRequest, LiveViewBudgetSpent
 from blink_mqtt.liveview.budget import Budget
 from blink_mqtt.liveview.fanout import Fanout
+from blink_mqtt.liveview.go2rtc import Go2Rtc, url_host
 from blink_mqtt.liveview.models import LiveViewEnded, LiveViewReply, LiveViewStarted
 from blink_mqtt.liveview.session import Session
 from blink_mqtt.settings import Settings
@@ -58,8 +59,9 @@ class LiveViews:
         self._locks: dict[str, asyncio.Lock] = {}
         self._last_reason: dict[str, str] = {}
         self._tasks: asyncio.TaskGroup | None = None
-        self.rtsp_url: Callable[[CameraState], str | None] = lambda _camera: None
-        self.on_cameras: Callable[[tuple[CameraState, ...]], None] = lambda _cameras: None
+        self.go2rtc = Go2Rtc(settings)
+        self.rtsp_url: Callable[[CameraState], str | None] = self.go2rtc.rtsp_url
+        self.on_cameras: Callable[[tuple[CameraState, ...]], None] = self.go2rtc.update
         self._cameras: dict[str, CameraState] = {}
 
     async def run(self) -> None:
@@ -68,6 +70,7 @@ class LiveViews:
         try:
             async with asyncio.TaskGroup() as tasks:
                 self._tasks = tasks
+                tasks.create_task(self.go2rtc.run())
                 while True:
                     self._watch_cameras()
                     await asyncio.sleep(WATCH_INTERVAL)
@@ -79,12 +82,12 @@ class LiveViews:
         now = {camera.slug: camera for camera in cameras}
         if now.keys() == self._cameras.keys():
             return
+        self.on_cameras(cameras)  # go2rtc's configuration first: the states announce it
         for slug in self._cameras.keys() - now.keys():
             self._send(Outbound(self.topics.camera_liveview(slug), b"", retain=True))
         for slug in now.keys() - self._cameras.keys():
             self._publish_state(now[slug])
         self._cameras = now
-        self.on_cameras(cameras)
 
     # -- requests -------------------------------------------------------------------
 
@@ -137,7 +140,7 @@ class LiveViews:
             camera,
             upstream,
             fanout,
-            f"tcp://{host}:{port}",
+            f"tcp://{url_host(host)}:{port}",
             limit,
             "budget" if by_budget else "time_limit",
         )

@@ -10,6 +10,7 @@ The answer's shape is the one recorded in hunsalz/BlinkMonitorProtocol
 from __future__ import annotations
 
 import logging
+import subprocess
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,7 +64,10 @@ def _liveview(kind: CameraKind) -> Handler:
         state = sim_state(request)
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
         host = str(sockname[0]) if sockname else "127.0.0.1"
-        address = await request.app[SERVER_KEY].ensure(host)
+        try:
+            address = await request.app[SERVER_KEY].ensure(host)
+        except (OSError, subprocess.SubprocessError) as err:
+            raise ApiError(503, f"live view needs openssl on the simulator's host: {err}") from None
         cmd = state.issue_command(cam.network_id, "lv_relay", cam.id)
         cmd.pending_polls = LV_PENDING_POLLS
         session = state.liveview.open(cam.id, cam.serial, cmd)
