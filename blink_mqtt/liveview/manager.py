@@ -95,8 +95,11 @@ class LiveViews:
         lock = self._locks.setdefault(camera.serial, asyncio.Lock())
         async with lock:
             running = self.sessions.get(camera.serial)
-            if running is not None:
+            if running is not None and running.reason is None:
                 return self.describe(camera)
+            if running is not None:  # ending: let it finish (Blink told) before a new one
+                async with asyncio.timeout(30):
+                    await running.closed.wait()
             if self._tasks is None:
                 raise Busy("the bridge is shutting down; retry later")
             wanted = min(duration or self.settings.liveview_max_seconds, self._cap())
@@ -170,6 +173,7 @@ class LiveViews:
             seconds = round(session.elapsed, 1)
             self.budget.add(camera.serial, seconds)
             self.sessions.pop(camera.serial, None)
+            session.closed.set()
             self._last_reason[camera.serial] = reason
             log.info("%s: live view ended (%s) after %.1f s", camera.name, reason, seconds)
             ended = LiveViewEnded(camera.name, reason, seconds, session.fanout.bytes_in)

@@ -38,6 +38,8 @@ class Session:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     reason: str | None = None
     ended: float | None = None
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the session is over and Blink was told."""
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _viewers: asyncio.Event = field(default_factory=asyncio.Event)
 

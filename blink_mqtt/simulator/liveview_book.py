@@ -28,6 +28,9 @@ class LiveViewSwitches:
     """The connection is cut (no TLS close) this long into a session."""
     fragment_bytes: int | None = None
     """Each packet is written in pieces of this many bytes, with pauses between."""
+    pad_kbps: int = 0
+    """Null MPEG-TS packets (PID 0x1FFF) added to bring the stream to this bit rate, for
+    measuring the relay at a camera's real rate (the sample is a few kB/s; 0: off)."""
     polling_interval: int = 15
     """The ``polling_interval`` of the answer (Blink's: 15)."""
     save_clip: bool = False

@@ -32,6 +32,7 @@ VIDEO, KEEPALIVE, LATENCY = 0x00, 0x0A, 0x12
 HEADER = 9
 AUTH_TIMEOUT = 10.0
 FRAGMENT_PAUSE = 0.002
+NULL_PACKET = b"\x47\x1f\xff\x10" + b"\xff" * 184
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,10 @@ class ImmisServer:
     ) -> None:
         switches = self.book.switches
         started = time.monotonic()
-        for sequence, (due, chunk) in enumerate(liveview_ts.stream()):
+        previous = 0.0
+        for sequence, (due, frame) in enumerate(liveview_ts.stream()):
+            chunk = frame + _padding(switches.pad_kbps, due - previous)
+            previous = due
             elapsed = time.monotonic() - started
             if listener.done():
                 session.end("client_closed")
@@ -219,3 +223,9 @@ class ImmisServer:
             writer.write(data[at : at + piece])
             await writer.drain()
             await asyncio.sleep(FRAGMENT_PAUSE)
+
+
+def _padding(kbps: int, seconds: float) -> bytes:
+    """Null packets worth `kbps` over `seconds`."""
+    count = int(kbps * 125 * seconds) // len(NULL_PACKET)
+    return NULL_PACKET * count

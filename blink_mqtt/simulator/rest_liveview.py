@@ -37,6 +37,7 @@ class LiveViewUpdate(BaseModel):
     drop_after_seconds: float | None = Field(default=None, ge=0)
     fragment_bytes: int | None = Field(default=None, ge=0)
     polling_interval: int | None = Field(default=None, ge=1)
+    pad_kbps: int | None = Field(default=None, ge=0, le=100_000)
     save_clip: bool | None = None
 
 
@@ -130,6 +131,7 @@ async def control_liveview(request: web.Request) -> web.StreamResponse:
                 "drop_after_seconds": book.switches.drop_after_seconds,
                 "fragment_bytes": book.switches.fragment_bytes,
                 "polling_interval": book.switches.polling_interval,
+                "pad_kbps": book.switches.pad_kbps,
                 "save_clip": book.switches.save_clip,
             },
             "sessions": [s.summary() for s in book.sessions.values()],
