@@ -206,3 +206,26 @@ async def test_liveview_stop_and_no_motion_from_a_live_view(
         assert [e for e in events if e["event_type"] == "motion"] == []
         states = env.published(env.topics.camera_state("front_door"), mark)
         assert all(not m.json()["motion_detected"] for m in states)
+
+
+async def test_the_session_ends_soon_after_its_last_viewer_leaves(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """What go2rtc relies on: it ends the pipe when its last viewer leaves."""
+    async with running_bridge(broker, base_topic, tmp_path) as env:
+        env.sim.set_liveview(polling_interval=1)
+        await env.settle()
+        mark = env.probe.mark()
+        data = await _start(env, duration=120)
+        parts = urlparse(data["tcp_url"])
+        assert parts.hostname
+        assert parts.port
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        async with asyncio.timeout(20):
+            assert await reader.read(1024)
+        writer.close()
+        left = time.monotonic()
+        ended = await _ended(env, mark, timeout=30)
+        assert ended["reason"] == "no_viewers"
+        assert time.monotonic() - left < 15
+        assert ended["seconds"] < 30
