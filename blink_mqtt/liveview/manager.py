@@ -170,6 +170,7 @@ class LiveViews:
         except Exception:  # a bug costs this session only, never the others
             log.exception("%s: live view failed with a bug", camera.name)
         finally:
+            reason = session.reason or reason  # `shutdown` when cancelled
             seconds = round(session.elapsed, 1)
             self.budget.add(camera.serial, seconds)
             self.sessions.pop(camera.serial, None)
