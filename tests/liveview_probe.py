@@ -71,3 +71,18 @@ def probe_bytes(data: bytes, folder: Path) -> Probe:
     path = folder / "stream.ts"
     path.write_bytes(data)
     return probe(path)
+
+
+def decode_errors(data: bytes, folder: Path) -> str:
+    """What ffmpeg says when decoding the stream (empty: every frame decoded)."""
+    path = folder / "decode.ts"
+    path.write_bytes(data)
+    ffmpeg = ffprobe().removesuffix("ffprobe") + "ffmpeg"
+    out = subprocess.run(
+        [ffmpeg, "-v", "error", "-i", str(path), "-f", "null", "-"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return out.stderr.strip()

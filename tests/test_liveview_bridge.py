@@ -5,6 +5,7 @@ faults of Blink's stream, and no motion from a live view."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,9 @@ from urllib.parse import urlparse
 
 import pytest
 
+from blink_mqtt.simulator import liveview_ts
 from tests.bridge_env import AnyBroker, BridgeEnv, running_bridge
-from tests.liveview_probe import ffprobe, probe_bytes
+from tests.liveview_probe import decode_errors, ffprobe, probe_bytes
 
 pytestmark = pytest.mark.timeout(300)
 CAMERA = "Front Door"
@@ -229,3 +231,29 @@ async def test_the_session_ends_soon_after_its_last_viewer_leaves(
         assert ended["reason"] == "no_viewers"
         assert time.monotonic() - left < 15
         assert ended["seconds"] < 30
+
+
+async def test_a_late_viewer_starts_at_the_last_key_frame(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """The sample stream has a key frame every 10 frames; the second viewer joins after
+    frame 11, mid-way between two, and still decodes from its first byte."""
+    frames = list(itertools.islice(liveview_ts.stream(), 12))
+    into_second_gop = sum(len(chunk) for _, chunk in frames)
+    async with running_bridge(broker, base_topic, tmp_path) as env:
+        env.sim.set_liveview(polling_interval=1)
+        await env.settle()
+        data = await _start(env, duration=5)
+        parts = urlparse(data["tcp_url"])
+        assert parts.hostname
+        assert parts.port
+        first_reader, first_writer = await asyncio.open_connection(parts.hostname, parts.port)
+        seen = 0
+        async with asyncio.timeout(20):
+            while seen < into_second_gop:
+                seen += len(await first_reader.read(65536))
+        late, _ = await _read_stream(data["tcp_url"])
+        first_writer.close()
+        assert late
+        assert decode_errors(late, tmp_path) == ""
+        assert "h264" in probe_bytes(late, tmp_path).codecs

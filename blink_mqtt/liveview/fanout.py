@@ -1,7 +1,13 @@
-"""One live view's local TCP server: every client gets the raw MPEG-TS from the moment it
-connects, through a buffer of at most CLIENT_BUFFER bytes; a client that falls further
-behind is disconnected (logged), so a slow viewer never makes the bridge's memory grow
-nor holds up the others. Whatever a client sends is read and dropped."""
+"""One live view's local TCP server: every client gets the raw MPEG-TS through a buffer
+of at most CLIENT_BUFFER bytes; a client that falls further behind is disconnected
+(logged), so a slow viewer never makes the bridge's memory grow nor holds up the others.
+Whatever a client sends is read and dropped.
+
+A client that joins a running stream starts at its last key frame: the bytes since the
+last TS packet flagged as a random access point (the adaptation field's
+random_access_indicator, ISO/IEC 13818-1 2.4.3.5) are kept, at most CLIENT_BUFFER of
+them, and sent first, so a player shows a picture at once instead of waiting for the
+next key frame. A stream that flags none is joined live."""
 
 from __future__ import annotations
 
@@ -47,6 +53,9 @@ class Fanout:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.bytes_in = 0
+        self._since_key: list[bytes] = []
+        self._since_key_bytes = 0
+        self._keyed = False
         self.first_data_at: float | None = None
         self.dropped = 0
 
@@ -60,6 +69,7 @@ class Fanout:
         return str(address[0]), int(address[1])
 
     def feed(self, data: bytes) -> None:
+        self._keep(data)
         self.bytes_in += len(data)
         if self.first_data_at is None:
             self.first_data_at = time.monotonic()
@@ -72,6 +82,18 @@ class Fanout:
                     CLIENT_BUFFER,
                 )
                 self._drop(client)
+
+    def _keep(self, data: bytes) -> None:
+        """Remember the stream since its last key frame (bounded)."""
+        if random_access(data):
+            self._since_key, self._since_key_bytes, self._keyed = [], 0, True
+        if not self._keyed:
+            return
+        if self._since_key_bytes + len(data) > CLIENT_BUFFER:
+            self._since_key, self._since_key_bytes, self._keyed = [], 0, False
+            return
+        self._since_key.append(data)
+        self._since_key_bytes += len(data)
 
     def _drop(self, client: _Client) -> None:
         client.dropped = True
@@ -97,6 +119,8 @@ class Fanout:
         assert task is not None
         self._tasks.add(task)
         client = _Client(writer)
+        for data in self._since_key:
+            client.offer(data)
         self._clients.add(client)
         self._on_change(self.count)
         drain = asyncio.create_task(_discard(reader))
@@ -133,3 +157,14 @@ async def _write(client: _Client, drain: asyncio.Task[None]) -> None:
         client.queued -= len(data)
         client.writer.write(data)
         await client.writer.drain()
+
+
+def random_access(data: bytes) -> bool:
+    """Whether a TS packet of `data` (188-byte packets from its start) is flagged as a
+    random access point."""
+    for at in range(0, len(data) - 5, 188):
+        if data[at] != 0x47:
+            return False
+        if data[at + 3] & 0x20 and data[at + 4] and data[at + 5] & 0x40:
+            return True
+    return False
