@@ -16,7 +16,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from blink_mqtt.errors import ConfigError
@@ -116,7 +123,9 @@ class Settings(BaseSettings):
         8554, ge=0, le=65535, description="go2rtc's RTSP port (0: no go2rtc)"
     )
     liveview_rtsp_username: str | None = Field(None, description="RTSP user (go2rtc)")
-    liveview_rtsp_password: SecretStr | None = Field(None, description="RTSP password (go2rtc)")
+    liveview_rtsp_password: SecretStr | None = Field(
+        None, validate_default=True, description="RTSP password (go2rtc)"
+    )
     liveview_rtsp_program: str = Field(
         "go2rtc", min_length=1, description="The go2rtc program (a name on PATH or a path)"
     )
@@ -130,6 +139,13 @@ class Settings(BaseSettings):
         value = value.strip("/")
         if not value or any(c in value for c in "+#\0"):
             raise ValueError("must be a non-empty topic without '+', '#' or NUL")
+        return value
+
+    @field_validator("liveview_rtsp_password")
+    @classmethod
+    def _rtsp_pair(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (value is None) != (info.data.get("liveview_rtsp_username") is None):
+            raise ValueError("set it together with LIVEVIEW_RTSP_USERNAME, or neither")
         return value
 
     @field_validator("last_image_filename")
