@@ -13,17 +13,20 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from blink_mqtt.settings import Settings
-from tests.bridge_env import AnyBroker, bridge_environment, running_bridge
+from tests.bridge_env import AnyBroker, bridge_environment, running_bridge, wait_exit
 from tests.broker import free_port
 from tests.liveview_probe import ffprobe, probe, probe_bytes
+from tests.test_bridge_process import bridge_process
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -149,3 +152,31 @@ async def test_rtsp_through_go2rtc(broker: AnyBroker, base_topic: str, tmp_path:
         assert "h264" in found.codecs
         answer = await env.exchange("liveview", {"camera": "Front Door"}, timeout=40)
         assert answer["data"]["rtsp_url"] == url
+
+
+async def test_sigterm_ends_a_running_live_view_cleanly(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """`blink-mqtt run` as a real process: a stop ends the session (reason `shutdown`),
+    tells Blink, says so on MQTT, and exits 0 within seconds."""
+    async with bridge_process(broker, base_topic, tmp_path) as (env, process):
+        env.sim.set_liveview(polling_interval=1)
+        mark = env.probe.mark()
+        answer = await env.exchange("liveview", {"camera": "Front Door"}, timeout=40)
+        assert answer["status"] == "ok", answer
+        parts = answer["data"]["tcp_url"].removeprefix("tcp://").rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(parts[0], int(parts[1]))
+        async with asyncio.timeout(20):
+            assert await reader.read(1024)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert await wait_exit(process, 10) == 0
+        assert time.monotonic() - started < 10
+        ended = await env.probe.wait_for(
+            env.topics.camera_event("front_door"),
+            lambda m: m.json().get("event_type") == "liveview_ended",
+            after=mark,
+        )
+        assert ended.json()["reason"] == "shutdown"
+        assert env.requests_to("command_done")
+        writer.close()
