@@ -4,7 +4,9 @@ The configuration has one on-demand `exec:` source per camera, as ring-mqtt does
 (tsightler/ring-mqtt `lib/go2rtc.js`): when the first RTSP viewer of a camera connects,
 go2rtc runs `python -m blink_mqtt liveview-pipe <camera>`, which asks the bridge for a
 live view and writes its MPEG-TS to stdout; when the last viewer leaves, go2rtc ends
-that process, its TCP client goes away, and the session ends 5 s later. The file is
+that process, its TCP client goes away, and the session ends 5 s later. go2rtc reads
+MPEG-TS from an `exec:` command's stdout (its "pipe" transport, go2rtc v1.5.0 on:
+`internal/exec/README.md` in AlexxIT/go2rtc). The file is
 JSON (which YAML reads), written to DATA_DIR/go2rtc.yaml with mode 0600 (it may hold
 the RTSP password); go2rtc is restarted when the camera list changes.
 """
