@@ -46,6 +46,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "Send `health` to the running bridge over MQTT. Prints one line; exit 0 when it "
         "answers with MQTT connected and Blink auth ok, 1 otherwise.",
     ),
+    "liveview-pipe": (
+        "write a camera's live view as MPEG-TS to stdout (go2rtc's exec: source)",
+        "Ask the running bridge for a live view of CAMERA over MQTT and write its MPEG-TS "
+        "to stdout until the session ends. Exit 1 with one line when it is refused.",
+    ),
     "simulator": (
         "serve the Blink cloud simulator on its own",
         "Serve the Blink cloud simulator (account demo@example.com / demo-password, 2FA "
@@ -68,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     parsers["health"].add_argument(
         "--timeout", type=float, default=10.0, help="seconds to wait for the answer (default 10)"
     )
+    parsers["liveview-pipe"].add_argument("camera", help="camera name, slug or serial")
     sim = parsers["simulator"]
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sim.add_argument("--port", type=int, default=8899, help="port to listen on")
@@ -94,6 +100,10 @@ def _run(command: str, settings: Settings, args: argparse.Namespace) -> int:
 
     if command == "health":
         return asyncio.run(modes.health(settings, args.timeout))
+    if command == "liveview-pipe":
+        from blink_mqtt.liveview.pipe import pipe
+
+        return asyncio.run(pipe(settings, args.camera))
     runners = {"run": modes.run, "demo": modes.demo, "login": modes.login}
     return asyncio.run(runners[command](settings))
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from blink_mqtt.account import BlinkAccount
     from blink_mqtt.archive import MediaArchive
+    from blink_mqtt.liveview.manager import LiveViews
     from blink_mqtt.messages import RequestId
     from blink_mqtt.replies import Emitted, HealthReply
     from blink_mqtt.settings import Settings
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 
 class Hub(Protocol):
     """What handlers may ask of the running bridge (implemented by the Service)."""
+
+    liveviews: LiveViews
+    """The live-view sessions (blink_mqtt/liveview)."""
 
     def emit(self, message: Emitted) -> None:
         """Publish an event, an image, progress, or the state that changed."""

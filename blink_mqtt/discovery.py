@@ -116,6 +116,7 @@ def camera_device(camera: CameraState, topics: Topics) -> Device:
         "state": topics.camera_state(slug),
         "image": topics.camera_image(slug),
         "event": topics.camera_event(slug),
+        "liveview": topics.camera_liveview(slug),
     }
     online = {"topic": roles["state"], "value_template": CAMERA_ONLINE}
     entities = tuple(spec for spec in CAMERA_ENTITIES if reported(spec, camera))

@@ -23,6 +23,8 @@ from blink_mqtt import commands, downloads
 from blink_mqtt.coalesce import Coalescer
 from blink_mqtt.context import Context
 from blink_mqtt.errors import BlinkMqttError, UnknownCommand
+from blink_mqtt.liveview import commands as liveview
+from blink_mqtt.liveview.models import LiveView, LiveViewReply, LiveViewStop
 from blink_mqtt.messages import (
     Arm,
     CameraArg,
@@ -93,6 +95,8 @@ COMMANDS: dict[str, Command] = {
     "2fa": Command(TwoFactorCode, commands.two_factor, TwoFactorReply, needs_login=False),
     "login": Command(Empty, commands.login, LoginReply, needs_login=False),
     "health": Command(Empty, commands.health, HealthReply, needs_login=False),
+    "liveview": Command(LiveView, liveview.liveview, LiveViewReply),
+    "liveview-stop": Command(LiveViewStop, liveview.liveview_stop, LiveViewReply),
 }
 
 

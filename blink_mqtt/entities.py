@@ -24,14 +24,14 @@ CAMERA_MODELS: Final[Mapping[str, str]] = {
 """Blink's camera `type` -> the product name shown as the device model; others stay raw."""
 
 AUTH_STATES: Final = ("logging_in", "ok", "2fa_required", "login_failed", "unavailable")
-EVENT_TYPES: Final = ("motion", "snapshot", "clip_saved")
+EVENT_TYPES: Final = ("motion", "snapshot", "clip_saved", "liveview_started", "liveview_ended")
 """What the camera's Activity event entity shows; the event topic also carries `doorbell`
 (the Doorbell entity's) and may carry other types later: each entity passes only its own."""
 DOORBELL_TYPES: Final = ("lotus", "doorbell")
 """Camera `type`s of doorbells: Blink's `lotus` (the Video Doorbell), or blinkpy's own
 `doorbell` when Blink sent no type."""
 
-Role = Literal["state", "image", "event", "auth"]
+Role = Literal["state", "image", "event", "auth", "liveview"]
 """Which of a device's topics an option points at (resolved per device)."""
 
 
@@ -156,6 +156,33 @@ CAMERA_ENTITIES: Final[tuple[EntitySpec, ...]] = (
         {"icon": "mdi:video"},
         command="record",
         payloads={"payload_press": {}},
+    ),
+    EntitySpec(
+        "liveview",
+        "switch",
+        "Live view",
+        {
+            "icon": "mdi:cctv",
+            "value_template": "{{ 'ON' if value_json.state == 'on' else 'OFF' }}",
+            "state_on": "ON",
+            "state_off": "OFF",
+        },
+        {"state_topic": "liveview"},
+        command="liveview",
+        payloads={"payload_on": {"enabled": True}, "payload_off": {"enabled": False}},
+    ),
+    EntitySpec(
+        "liveview_today",
+        "sensor",
+        "Live view today",
+        {
+            "device_class": "duration",
+            "unit_of_measurement": "s",
+            "state_class": "total",
+            "icon": "mdi:timer-sand",
+            "value_template": "{{ value_json.seconds_today }}",
+        },
+        {"state_topic": "liveview", "json_attributes_topic": "liveview"},
     ),
     EntitySpec(
         "event",

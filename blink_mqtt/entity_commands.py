@@ -30,6 +30,7 @@ CAMERA_COMMANDS: Mapping[str, DeviceCommand] = {
     "motion_detection": DeviceCommand("motion-detection", "enabled", "`ON` / `OFF`"),
     "snap": DeviceCommand("snap", None, "any payload (e.g. `PRESS`): take a snapshot"),
     "record": DeviceCommand("record", None, "any payload: record a clip"),
+    "liveview": DeviceCommand("liveview", "enabled", "`ON` (start) / `OFF` (stop)"),
 }
 SYNC_COMMANDS: Mapping[str, DeviceCommand] = {
     "armed": DeviceCommand("arm", "armed", "`ON` (arm) / `OFF` (disarm)"),

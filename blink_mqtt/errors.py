@@ -11,7 +11,8 @@
     │   └── BlinkBusy               blink_busy
     ├── StorageError                storage_error
     ├── Busy                        busy
-    └── ClipGone                    clip_gone (only in a download's `failed` entries)
+    ├── ClipGone                    clip_gone (only in a download's `failed` entries)
+    └── LiveViewBudgetSpent         liveview_budget_spent
     ConfigError                     (start-up only: one line, exit status 1)
     UserFacingError                 (command line: one line, exit status 1)
 
@@ -34,6 +35,7 @@ ERROR_CODES = (
     "storage_error",
     "busy",
     "clip_gone",
+    "liveview_budget_spent",
     "internal_error",
 )
 
@@ -103,3 +105,7 @@ class ClipGone(BlinkMqttError):
     """Blink listed a clip that it no longer has (deleted or expired since): not retried."""
 
     code = "clip_gone"
+class LiveViewBudgetSpent(BlinkMqttError):
+    """The camera's live-view seconds for today (LIVEVIEW_DAILY_SECONDS) are used up."""
+
+    code = "liveview_budget_spent"

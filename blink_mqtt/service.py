@@ -24,6 +24,7 @@ from blink_mqtt.errors import BlinkMqttError, Busy, InvalidRequest
 from blink_mqtt.http.activity import Activity
 from blink_mqtt.http.metrics import Metrics
 from blink_mqtt.http.server import HttpServer
+from blink_mqtt.liveview.manager import LiveViews
 from blink_mqtt.messages import RawRequest, read
 from blink_mqtt.publishing import StatePublisher
 from blink_mqtt.replies import (
@@ -56,6 +57,7 @@ class Service:
         extra += self.topics.device_commands  # per-device plain-payload command topics
         self.mqtt = MqttBridge(settings, self.topics, self._on_message, self._on_connect, extra)
         self.states = StatePublisher(settings, self.topics, self.mqtt.publish)
+        self.liveviews = LiveViews(settings, self.account, self.topics, self.mqtt.publish)
         self._auto_2fa_code = auto_2fa_code
         self._tasks: asyncio.TaskGroup | None = None
         self._in_flight = 0
@@ -100,6 +102,7 @@ class Service:
                 tasks.create_task(_essential("MQTT connection", asyncio.shield(mqtt)))
                 if self.http is not None:
                     tasks.create_task(_essential("HTTP server", self.http.serve()), name="http")
+                tasks.create_task(_essential("live view", self.liveviews.run()))
         finally:
             self._tasks = None
             try:

@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -133,6 +134,25 @@ class Settings(BaseSettings):
     http_username: str | None = Field(None, description="HTTP Basic user (with HTTP_PASSWORD)")
     http_password: SecretStr | None = Field(None, description="HTTP Basic password")
     http_token: SecretStr | None = Field(None, description="HTTP bearer token")
+    liveview_max_seconds: float = Field(
+        300, gt=0, le=3600, description="Longest live-view session, in seconds"
+    )
+    liveview_daily_seconds: float = Field(
+        1800, ge=0, description="Live-view seconds per camera per day (UTC); 0: live view off"
+    )
+    liveview_host: str = Field(
+        "127.0.0.1", min_length=1, description="Address of the raw MPEG-TS live-view servers"
+    )
+    liveview_rtsp_port: int = Field(
+        8554, ge=0, le=65535, description="go2rtc's RTSP port (0: no go2rtc)"
+    )
+    liveview_rtsp_username: str | None = Field(None, description="RTSP user (go2rtc)")
+    liveview_rtsp_password: SecretStr | None = Field(
+        None, validate_default=True, description="RTSP password (go2rtc)"
+    )
+    liveview_rtsp_program: str = Field(
+        "go2rtc", min_length=1, description="The go2rtc program (a name on PATH or a path)"
+    )
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)
     ] = Field("INFO", description="Log level")
@@ -143,6 +163,13 @@ class Settings(BaseSettings):
         value = value.strip("/")
         if not value or any(c in value for c in "+#\0"):
             raise ValueError("must be a non-empty topic without '+', '#' or NUL")
+        return value
+
+    @field_validator("liveview_rtsp_password")
+    @classmethod
+    def _rtsp_pair(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (value is None) != (info.data.get("liveview_rtsp_username") is None):
+            raise ValueError("set it together with LIVEVIEW_RTSP_USERNAME, or neither")
         return value
 
     @field_validator("last_image_filename")

@@ -74,6 +74,9 @@ class Topics:
     def camera_event(self, slug: str) -> str:
         return f"{self.base}/camera/{slug}/event"
 
+    def camera_liveview(self, slug: str) -> str:
+        return f"{self.base}/camera/{slug}/liveview"
+
     def sync_state(self, slug: str) -> str:
         return f"{self.base}/sync/{slug}/state"
 

@@ -34,6 +34,8 @@ CAMERA_KEYS = {
     "motion_detection",
     "snap",
     "record",
+    "liveview",
+    "liveview_today",
     "event",
 }
 SYNC_KEYS = {"alarm", "online"}

@@ -26,6 +26,7 @@ from blink_mqtt.discovery import (
     removal_messages,
     sanitise,
 )
+from blink_mqtt.liveview.models import LiveView, LiveViewReply
 from blink_mqtt.state import REPORTED_FIELDS, AccountState, CameraState, SyncState, changes
 from blink_mqtt.topics import Topics
 from tests import ha_rules
@@ -139,6 +140,14 @@ def _state_samples(topics: Topics) -> dict[str, list[dict[str, Any]]]:
         samples[topics.camera_event(camera.slug)] = [
             {"event_type": kind, "camera": camera.name} for kind in (*EVENT_TYPES, "doorbell")
         ]
+        samples[topics.camera_liveview(camera.slug)] = [
+            _as_json(
+                LiveViewReply(
+                    camera.name, state, None, None, None, None, 0, 12.5, 1787.5, None
+                ).to_json()
+            )
+            for state in ("on", "off")
+        ]
     for sync in SNAPSHOT.syncs:
         samples[topics.sync_state(sync.slug)] = [
             _as_json(s.payload()) for s in (sync, replace(sync, armed=not sync.armed))
@@ -239,6 +248,8 @@ def test_entities_per_device() -> None:
         "motion_detection": "switch",
         "snap": "button",
         "record": "button",
+        "liveview": "switch",
+        "liveview_today": "sensor",
         "event": "event",
     }
     # an entity only for what the device reports and is: a Doorbell event for doorbells
@@ -272,7 +283,15 @@ def test_entity_options_ha_needs() -> None:
     assert comps[cam, "temperature"]["unit_of_measurement"] == "°C"
     assert comps[cam, "wifi"]["entity_category"] == "diagnostic"
     assert comps[cam, "motion_detection"]["entity_category"] == "config"
-    assert comps[cam, "event"]["event_types"] == ["motion", "snapshot", "clip_saved"]
+    assert comps[cam, "event"]["event_types"] == [
+        "motion",
+        "snapshot",
+        "clip_saved",
+        "liveview_started",
+        "liveview_ended",
+    ]
+    assert comps[cam, "liveview"]["state_topic"] == "blink/camera/front_door/liveview"
+    assert comps[cam, "liveview_today"]["unit_of_measurement"] == "s"
     assert comps[cam, "event"]["state_topic"] == "blink/camera/front_door/event"
     alarm = comps["blink_sync_SM3001", "alarm"]
     assert alarm["supported_features"] == ["arm_away"]
@@ -519,6 +538,7 @@ REQUEST_MODELS: dict[str, type[messages.Request]] = {
     "arm": messages.Arm,
     "2fa": messages.TwoFactorCode,
     "download-recent": messages.Cameras,
+    "liveview": LiveView,
 }
 
 
@@ -560,6 +580,10 @@ def test_every_command_is_a_valid_request(render: Render) -> None:
     ]
     assert decoded["blink_AB_12_x", "snap"] == [messages.CameraArg(camera="AB 12/#+.x")]
     assert decoded["blink_DB0001", "record"] == [messages.CameraArg(camera="DB0001")]
+    assert decoded["blink_DB0001", "liveview"] == [
+        LiveView(camera="DB0001", enabled=True),
+        LiveView(camera="DB0001", enabled=False),
+    ]
     assert decoded["blink_sync_SM3002", "alarm"] == [
         messages.Arm(sync_module=["SM3002"], armed=False),
         messages.Arm(sync_module=["SM3002"], armed=True),

@@ -57,7 +57,7 @@ async def test_configs_on_connect_one_per_device(
             assert set(configs[object_id].components) == SYNC_KEYS
             assert configs[object_id].device["name"] == name
         every_uid = [uid for c in configs.values() for uid in c.unique_ids()]
-        assert len(every_uid) == len(set(every_uid)) == 5 * 10 + 1 + 2 * 2 + 3  # 1: Doorbell
+        assert len(every_uid) == len(set(every_uid)) == 5 * 12 + 1 + 2 * 2 + 3  # 1: Doorbell
         for object_id, config in configs.items():
             for comp in config.components.values():
                 assert comp["availability"][0] == {"topic": f"{base_topic}/bridge/state"}

@@ -11,6 +11,7 @@ from blink_mqtt.simulator import (
     oauth,
     rest_account,
     rest_cameras,
+    rest_liveview,
     rest_media,
     rest_storage,
 )
@@ -25,6 +26,7 @@ ALL_ROUTES: tuple[Route, ...] = (
     *oauth.ROUTES,
     *rest_account.ROUTES,
     *rest_cameras.ROUTES,
+    *rest_liveview.ROUTES,
     *rest_media.ROUTES,
     *rest_storage.ROUTES,
     *control.ROUTES,
@@ -40,4 +42,5 @@ def build_app(sim: Simulator) -> web.Application:
         registered = app.router.add_route(route.method, route.path, route.handler)
         table[registered] = route
     app[ROUTES_KEY] = table
+    rest_liveview.install(app)
     return app

@@ -18,6 +18,9 @@ class Command:
     camera_id: int | None
     created_at: datetime
     pending_polls: int
+    state_condition: str | None = None
+    """Set for live-view commands only: ``new``, ``running``, ``done`` (listed in the
+    status answer's ``commands``, which blinkpy's livestream polls)."""
 
     def poll(self) -> bool:
         """One status poll; True once the command is complete."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from blink_mqtt.simulator import control_models as cm
 from blink_mqtt.simulator.faults import Fault, FaultKind
+from blink_mqtt.simulator.rest_liveview import LiveViewUpdate, apply_update
 from blink_mqtt.simulator.scenario import (
     MediaKind,
     MediaSource,
@@ -176,6 +177,14 @@ class Simulator:
         for key, value in req.model_dump(exclude_none=True).items():
             target = next(t for t in (state.oauth, state.limits, state.options) if hasattr(t, key))
             setattr(target, key, value)
+
+    def set_liveview(self, **changes: Any) -> None:
+        """Live-view switches (``rest_liveview.LiveViewUpdate``; SCENARIO.md "Live view")."""
+        apply_update(self.state.liveview.switches, LiveViewUpdate.model_validate(changes))
+
+    def liveview_sessions(self) -> list[dict[str, Any]]:
+        """Every live-view session so far: counts of packets each way, why it ended."""
+        return [s.summary() for s in self.state.liveview.sessions.values()]
 
     def issued_tokens(self) -> list[str]:
         """Every access and refresh token this simulator ever issued."""

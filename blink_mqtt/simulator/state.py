@@ -10,6 +10,7 @@ from aiohttp import web
 
 from blink_mqtt.simulator.commands import Command, CommandBook
 from blink_mqtt.simulator.faults import FaultBook
+from blink_mqtt.simulator.liveview_book import LiveViewBook
 from blink_mqtt.simulator.model import World
 from blink_mqtt.simulator.oauth_limits import LoginLimits
 from blink_mqtt.simulator.oauth_state import OAuthState
@@ -75,6 +76,7 @@ class SimState:
         self.commands = CommandBook()
         self.faults = FaultBook()
         self.telemetry = Telemetry()
+        self.liveview = LiveViewBook()
 
     def now(self) -> datetime:
         """Current UTC time, whole seconds (Blink timestamps have no fractions)."""

@@ -210,12 +210,19 @@ def command_created(cmd: Command) -> JSON:
     }
 
 
+def _command_states(cmd: Command) -> list[JSON]:
+    """A live-view command lists its own state (blinkpy/livestream.py ``poll``)."""
+    if cmd.state_condition is None:
+        return []
+    return [{"id": cmd.id, "command": cmd.kind, "state_condition": cmd.state_condition}]
+
+
 def command_status(cmd: Command, complete: bool) -> JSON:
     return {
         "complete": complete,
         "status": 0,
         "status_msg": "Command succeeded" if complete else "Command in progress",
         "status_code": 908,
-        "commands": [],
+        "commands": _command_states(cmd),
         "media_id": None,
     }
