@@ -42,6 +42,9 @@ SESSION_EXPIRY = 600
 """Seconds the broker keeps our session (and queued requests) after a disconnect (v5)."""
 MAX_QUEUED = 10_000
 STOP_TIMEOUT = 3.0
+SEND_WINDOW = 32
+"""Messages published at once before their PUBACKs are awaited (paho keeps at most its
+`max_inflight_messages`, 20, unacknowledged on the wire and sends the rest in order)."""
 CANCEL_RETRY = 1.0
 """Seconds to wait for a cancelled task before cancelling it again."""
 NOT_CONNECTED = (4, 7)  # paho MQTT_ERR_NO_CONN, MQTT_ERR_CONN_LOST
@@ -306,26 +309,46 @@ class MqttBridge:
         )
 
     async def _send(self, client: aiomqtt.Client) -> None:
+        """Publish the outbox, SEND_WINDOW messages at a time: each batch goes out in
+        order at once and its PUBACKs are awaited together (not one round trip per
+        message: 50 answers at once would otherwise queue behind each other's acks)."""
         while True:
             while self._queue:
-                message = self._queue.popleft()
-                if (
-                    message.retain
-                    and message.payload
-                    and self._retained.get(message.topic) is not message
-                ):
-                    continue  # a newer payload for this retained topic is queued
-                try:
-                    await self._publish(client, message)
-                except aiomqtt.MqttCodeError as err:
-                    if err.rc in NOT_CONNECTED:
-                        self._queue.appendleft(message)
-                        return
-                    log.error("Cannot publish to %s: %s", message.topic, err)
-                except Exception:  # e.g. a PUBACK timeout: the sender must go on
-                    log.exception("Publishing to %s failed; message dropped", message.topic)
+                batch = self._next_batch()
+                outcomes = await asyncio.gather(
+                    *(self._publish(client, message) for message in batch),
+                    return_exceptions=True,
+                )
+                unsent = []
+                for message, outcome in zip(batch, outcomes, strict=True):
+                    if isinstance(outcome, aiomqtt.MqttCodeError) and outcome.rc in NOT_CONNECTED:
+                        unsent.append(message)
+                    elif isinstance(outcome, aiomqtt.MqttCodeError):
+                        log.error("Cannot publish to %s: %s", message.topic, outcome)
+                    elif isinstance(outcome, BaseException):  # e.g. a PUBACK timeout
+                        log.error(
+                            "Publishing to %s failed; message dropped",
+                            message.topic,
+                            exc_info=outcome,
+                        )
+                if unsent:  # the connection is gone: they go first on the next one
+                    self._queue.extendleft(reversed(unsent))
+                    return
             self._wakeup.clear()
             await self._wakeup.wait()
+
+    def _next_batch(self) -> list[Outbound]:
+        batch: list[Outbound] = []
+        while self._queue and len(batch) < SEND_WINDOW:
+            message = self._queue.popleft()
+            if (
+                message.retain
+                and message.payload
+                and self._retained.get(message.topic) is not message
+            ):
+                continue  # a newer payload for this retained topic is queued
+            batch.append(message)
+        return batch
 
     async def _publish(self, client: aiomqtt.Client, message: Outbound) -> None:
         """Publish one message; one the client refuses (a bad topic) is logged and dropped."""
