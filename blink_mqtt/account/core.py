@@ -3,6 +3,8 @@
 Calls into blinkpy are serialised by one lock; blinkpy's failure modes become our
 errors (NotAuthenticated, BlinkUnavailable) and never escape as blinkpy exceptions. A 401
 (Blink rejected the access token) costs one token refresh and one retry, not the session.
+A refresh that fails for now costs the call, not the session (the keeper retries it);
+only a refresh token that Blink refuses ends the session.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import aiohttp
@@ -22,7 +24,9 @@ from blinkpy.blinkpy import Blink
 
 from blink_mqtt import redact
 from blink_mqtt.account import credentials, faults, login, media, poll, view
+from blink_mqtt.account.keeper import DEFAULT_LIFE, TokenKeeper, TokenTimes
 from blink_mqtt.account.session import RequestCounter, open_session
+from blink_mqtt.account.tokens import RefreshRefused, RefreshUnavailable
 from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
 from blink_mqtt.settings import Settings
@@ -39,8 +43,12 @@ LOGIN_WAIT = 30.0
 """How long a request that needs Blink waits for a login in progress."""
 SEED_DAYS = 30
 """How far back the login looks for each camera's newest clip (one request)."""
+LOCKOUT_DEFAULT = 3600.0
+"""How long a lock-out (429) lasts when Blink does not say: about an hour
+(home-assistant/core#107143; homebridge-blink-for-home#148: "try again in 60 minutes")."""
 SESSION_ENDED = {
     UnauthorizedError: "Blink rejected the session",
+    RefreshRefused: "Blink refused the refresh token; a new login is needed",
     TokenRefreshFailed: "Blink refused or did not answer the token refresh",
     BlinkTwoFARequiredError: "Blink asked for a new 2FA login",
 }
@@ -51,6 +59,8 @@ WAITING = {
     "login_failed": "Blink login failed; fix the credentials or send the login command",
     "unavailable": "Blink is unreachable; retrying",
 }
+"""Why a request that needs Blink cannot run (`blocked` and `locked_out`: their state's
+own message, which says what to do and until when)."""
 
 
 class AccountBase:
@@ -67,6 +77,8 @@ class AccountBase:
         self._failures = 0
         self._seen: dict[str, datetime] = {}
         self._retry_at = 0.0
+        self._lockouts = 0
+        self.keeper = TokenKeeper()
         self._listed: view.Listing = frozenset()
         self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
         self._changes = 0
@@ -97,19 +109,21 @@ class AccountBase:
 
     async def start(self, use_saved: bool = True, *, reuse_token: bool = False) -> AuthStatus:
         """Log in: saved credentials (with `reuse_token`, their access token while it is
-        valid; otherwise one token refresh) or the configured account."""
+        valid; otherwise one token refresh) or the configured account. Refused (without
+        asking Blink) while a lock-out lasts."""
         async with self._lock:
+            if self.status.state == "locked_out" and time.monotonic() < self._retry_at:
+                raise NotAuthenticated(self.status.message)
             await self._set("logging_in", "logging in to Blink")
             self._blink = self._pending = None
+            self.keeper.restart()
             data = login.login_data(self.settings, use_saved)
             if data is None:
                 await self._set(
                     "login_failed", "no Blink account configured (BLINK_USERNAME, BLINK_PASSWORD)"
                 )
                 return self.status
-            blink = login.new_blink(
-                self.settings, self.session, data, self._save, lambda: self.counter.token_requests
-            )
+            blink = login.new_blink(self.settings, self.session, data, self._save, self.counter)
             await self._apply(await login.start(blink, reuse_token=reuse_token))
         return self.status
 
@@ -129,20 +143,46 @@ class AccountBase:
         match outcome:
             case login.Ready(blink):
                 self._blink, self._pending, self._failures = blink, None, 0
+                self._lockouts = 0
                 self._listed = view.listed_devices(blink.homescreen)
                 self._save(blink.auth)
                 await self._seed_clip_times(blink)
+                self.keeper.restart()
                 await self._set("ok", "logged in")
             case login.NeedsCode(blink):
                 self._pending = blink
                 await self._set("2fa_required", WAITING["2fa_required"])
             case login.Rejected(message):
                 await self._set("login_failed", message)
-            case login.Unreachable(message):
+            case login.Blocked(message):
+                await self._set("blocked", message)
+            case login.LockedOut(wait):
+                await self._locked_out(wait)
+            case login.Unreachable(message, wait):
                 self._failures += 1
-                pause = min(RETRY_FIRST * 2 ** (self._failures - 1), RETRY_CAP)
+                pause = max(min(RETRY_FIRST * 2 ** (self._failures - 1), RETRY_CAP), wait or 0)
                 self._retry_at = time.monotonic() + pause
                 await self._set("unavailable", f"{message}; retrying in {pause:.0f} s")
+
+    async def _locked_out(self, wait: float | None) -> None:
+        """Wait as long as Blink says (Retry-After) or about an hour, then try once. A
+        second lock-out in a row waits at least the hour, whatever Blink says."""
+        self._pending = None
+        self._lockouts += 1
+        pause = LOCKOUT_DEFAULT if wait is None else wait
+        if self._lockouts > 1:
+            pause = max(pause, LOCKOUT_DEFAULT)
+        pause = max(pause, 1.0)
+        self._retry_at = time.monotonic() + pause
+        when = (datetime.now(UTC) + timedelta(seconds=pause)).replace(microsecond=0)
+        said = "as Blink asked" if wait is not None else "Blink's usual lock-out"
+        await self._set(
+            "locked_out",
+            "Blink locked sign-ins to this account after too many attempts (HTTP 429; it "
+            f"may lock the Blink app too). The bridge tries once more at {when.isoformat()} "
+            f"({said}) and refuses login requests until then; do not try to sign in "
+            "meanwhile, each attempt can prolong the lock",
+        )
 
     async def _seed_clip_times(self, blink: Blink) -> None:
         """Each camera's newest clip time, so `last_record` is known before a poll sees a
@@ -166,8 +206,10 @@ class AccountBase:
                 self._changes += 1
 
     async def ensure(self) -> None:
-        """Called before each poll: retry a login that failed for want of Blink, after back-off."""
-        if self.status.state == "unavailable" and time.monotonic() >= self._retry_at:
+        """Called before each poll: retry a login that failed for want of Blink, after
+        back-off, or once at the end of a lock-out."""
+        waiting = self.status.state in ("unavailable", "locked_out")
+        if waiting and time.monotonic() >= self._retry_at:
             await self.start(reuse_token=True)
 
     def _save(self, auth: Auth) -> None:
@@ -191,7 +233,8 @@ class AccountBase:
 
     def _ready(self) -> Blink:
         if self._blink is None or self.status.state != "ok":
-            raise NotAuthenticated(WAITING.get(self.status.state, "Blink login pending"))
+            state = self.status.state
+            raise NotAuthenticated(WAITING.get(state, self.status.message))
         return self._blink
 
     async def call(self, what: str, body: Callable[[Blink], Awaitable[T]]) -> T:
@@ -219,6 +262,7 @@ class AccountBase:
             return
         log.info("%s: Blink rejected the access token; refreshing it", what)
         await blink.auth.refresh_tokens(refresh=True)
+        await self.keeper.succeeded()
 
     @asynccontextmanager
     async def _changing(self) -> AsyncIterator[None]:
@@ -234,9 +278,16 @@ class AccountBase:
             yield
         except BlinkMqttError:
             raise
+        except RefreshUnavailable as err:  # the session goes on; the keeper retries
+            await self._refresh_failed(err)
+            raise BlinkUnavailable(
+                f"{what}: Blink's token refresh failed for now ({err.reason}); retrying"
+            ) from None
         except tuple(SESSION_ENDED) as err:
             reason = next(text for kind, text in SESSION_ENDED.items() if isinstance(err, kind))
             message = f"{reason}; logging in again"
+            if isinstance(err, RefreshRefused):
+                await self.keeper.failed_now(str(err), DEFAULT_LIFE, None)
             await self._session_ended(message)
             raise NotAuthenticated(message) from None
         except Exception as err:
@@ -254,7 +305,57 @@ class AccountBase:
 
     async def _session_ended(self, message: str) -> None:
         self._blink, self._retry_at = None, 0.0
+        self.keeper.restart()
         await self._set("unavailable", message)
+
+    def token_times(self) -> TokenTimes | None:
+        """The access token in use (for the keeper), None while not logged in."""
+        if self._blink is None or self.status.state != "ok":
+            return None
+        auth = self._blink.auth
+        expires, life = auth.expiration_date, auth.expires_in
+        if not isinstance(expires, int | float):
+            return None
+        ok_life = isinstance(life, int | float) and life > 0
+        return TokenTimes(float(expires), float(life) if ok_life else DEFAULT_LIFE)
+
+    def token_expires_at(self) -> datetime | None:
+        times = self.token_times()
+        return None if times is None else datetime.fromtimestamp(round(times.expires), UTC)
+
+    async def refresh_token(self) -> None:
+        """The keeper's refresh: the session goes on when it fails for now; a refused
+        refresh token ends it (and a new login follows at the next poll)."""
+        async with self._lock:  # never while a login replaces the session
+            blink = self._blink
+            if blink is None or self.status.state != "ok":
+                return
+            try:
+                await blink.auth.refresh_tokens(refresh=True)
+            except RefreshUnavailable as err:
+                await self._refresh_failed(err)
+                return
+            except (RefreshRefused, BlinkTwoFARequiredError, UnauthorizedError) as err:
+                reason = next(t for k, t in SESSION_ENDED.items() if isinstance(err, k))
+                await self.keeper.failed_now(str(err) or reason, DEFAULT_LIFE, None)
+                await self._session_ended(f"{reason}; logging in again")
+                return
+            except Exception as err:
+                if not faults.is_blinks(err) and not isinstance(err, TokenRefreshFailed):
+                    raise  # a bug: the keeper dies, and the service with it
+                await self._refresh_failed(RefreshUnavailable(type(err).__name__))
+                return
+            self._changes += 1
+            await self.keeper.succeeded()
+
+    async def _refresh_failed(self, err: RefreshUnavailable) -> None:
+        times = self.token_times()
+        answer = err.answer
+        await self.keeper.failed_now(
+            err.reason,
+            times.life if times is not None else DEFAULT_LIFE,
+            answer.retry_after if answer is not None else None,
+        )
 
     async def refresh(self) -> None:
         """One poll of the account (poll.py)."""

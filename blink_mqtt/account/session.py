@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from blink_mqtt.account.answers import OAuthAnswer, answer_of, failure_of
+
 TOKEN_PATH = "/oauth/token"  # noqa: S105  (a URL path, not a secret)
+OAUTH_PATHS = "/oauth/"
+"""Blink's sign-in host serves every path under this (sign-in steps, tokens) and no other."""
 
 
 @dataclass
@@ -17,10 +21,15 @@ class RequestCounter:
 
     count: int = 0
     token_requests: int = 0
+    last_oauth: OAuthAnswer | None = None
+    """The last answer (or failure) of Blink's sign-in host: blinkpy's sign-in steps and
+    token requests report only success or failure; the status tells why."""
 
     def trace_config(self) -> aiohttp.TraceConfig:
         config = aiohttp.TraceConfig()
         config.on_request_start.append(self._on_start)
+        config.on_request_end.append(self._on_end)
+        config.on_request_exception.append(self._on_exception)
         return config
 
     async def _on_start(
@@ -32,6 +41,24 @@ class RequestCounter:
         self.count += 1
         if params.url.path == TOKEN_PATH:
             self.token_requests += 1
+
+    async def _on_end(
+        self,
+        session: aiohttp.ClientSession,
+        context: types.SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        if params.url.path.startswith(OAUTH_PATHS):
+            self.last_oauth = answer_of(params.url.path, params.response)
+
+    async def _on_exception(
+        self,
+        session: aiohttp.ClientSession,
+        context: types.SimpleNamespace,
+        params: aiohttp.TraceRequestExceptionParams,
+    ) -> None:
+        if params.url.path.startswith(OAUTH_PATHS):
+            self.last_oauth = failure_of(params.url.path, params.exception)
 
 
 def open_session(simulator_url: str | None, counter: RequestCounter) -> aiohttp.ClientSession:
