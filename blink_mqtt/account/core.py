@@ -287,7 +287,7 @@ class AccountBase:
             reason = next(text for kind, text in SESSION_ENDED.items() if isinstance(err, kind))
             message = f"{reason}; logging in again"
             if isinstance(err, RefreshRefused):
-                await self.keeper.failed_now(str(err), DEFAULT_LIFE, None)
+                await self.keeper.refused(str(err))
             await self._session_ended(message)
             raise NotAuthenticated(message) from None
         except Exception as err:
@@ -337,7 +337,7 @@ class AccountBase:
                 return
             except (RefreshRefused, BlinkTwoFARequiredError, UnauthorizedError) as err:
                 reason = next(t for k, t in SESSION_ENDED.items() if isinstance(err, k))
-                await self.keeper.failed_now(str(err) or reason, DEFAULT_LIFE, None)
+                await self.keeper.refused(str(err) or reason)
                 await self._session_ended(f"{reason}; logging in again")
                 return
             except Exception as err:

@@ -105,6 +105,14 @@ class TokenKeeper:
         self._wake.set()
         await self._report()
 
+    async def refused(self, reason: str) -> None:
+        """Blink refused the refresh token: no retry (the session ends, a login follows)."""
+        self._failures, self._retry_at = 0, None
+        self.failed += 1
+        self.last = TokenRefresh(datetime.now(UTC), False, reason)
+        log.warning("Blink refused the refresh token (%s); a new login is needed", reason)
+        await self._report()
+
     async def _report(self) -> None:
         if self._on_report is not None:
             await self._on_report()
