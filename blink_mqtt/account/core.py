@@ -24,7 +24,7 @@ from blinkpy.blinkpy import Blink
 
 from blink_mqtt import redact
 from blink_mqtt.account import credentials, faults, login, media, poll, view
-from blink_mqtt.account.keeper import DEFAULT_LIFE, TokenKeeper, TokenTimes
+from blink_mqtt.account.keeper import DEFAULT_LIFE, TokenKeeper, TokenTimes, token_times
 from blink_mqtt.account.session import RequestCounter, open_session
 from blink_mqtt.account.tokens import RefreshRefused, RefreshUnavailable
 from blink_mqtt.clipref import ClipRef
@@ -176,13 +176,7 @@ class AccountBase:
         self._retry_at = time.monotonic() + pause
         when = (datetime.now(UTC) + timedelta(seconds=pause)).replace(microsecond=0)
         said = "as Blink asked" if wait is not None else "Blink's usual lock-out"
-        await self._set(
-            "locked_out",
-            "Blink locked sign-ins to this account after too many attempts (HTTP 429; it "
-            f"may lock the Blink app too). The bridge tries once more at {when.isoformat()} "
-            f"({said}) and refuses login requests until then; do not try to sign in "
-            "meanwhile, each attempt can prolong the lock",
-        )
+        await self._set("locked_out", login.LOCKED_OUT.format(when=when.isoformat(), said=said))
 
     async def _seed_clip_times(self, blink: Blink) -> None:
         """Each camera's newest clip time, so `last_record` is known before a poll sees a
@@ -312,12 +306,7 @@ class AccountBase:
         """The access token in use (for the keeper), None while not logged in."""
         if self._blink is None or self.status.state != "ok":
             return None
-        auth = self._blink.auth
-        expires, life = auth.expiration_date, auth.expires_in
-        if not isinstance(expires, int | float):
-            return None
-        ok_life = isinstance(life, int | float) and life > 0
-        return TokenTimes(float(expires), float(life) if ok_life else DEFAULT_LIFE)
+        return token_times(self._blink.auth)
 
     def token_expires_at(self) -> datetime | None:
         times = self.token_times()

@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from blink_mqtt.replies import TokenRefresh
 
@@ -53,6 +53,15 @@ class Refresher(Protocol):
     async def refresh_token(self) -> None:
         """One refresh, reported to the keeper (`succeeded`, `failed_now`); a refused
         refresh token ends the session (`token_times()` is None afterwards)."""
+
+
+def token_times(auth: Any) -> TokenTimes | None:
+    """The expiry and life of an Auth's access token (None when it has no expiry)."""
+    expires, life = auth.expiration_date, auth.expires_in
+    if not isinstance(expires, int | float):
+        return None
+    ok_life = isinstance(life, int | float) and life > 0
+    return TokenTimes(float(expires), float(life) if ok_life else DEFAULT_LIFE)
 
 
 def due_in(times: TokenTimes, now: float) -> float:

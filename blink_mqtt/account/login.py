@@ -74,6 +74,11 @@ WRONG_CREDENTIALS = (
     "Blink rejected the e-mail or password: check BLINK_USERNAME and BLINK_PASSWORD, then "
     "restart or send a login request (the bridge does not retry by itself)"
 )
+LOCKED_OUT = (
+    "Blink locked sign-ins to this account after too many attempts (HTTP 429; it may lock "
+    "the Blink app too). The bridge tries once more at {when} ({said}) and refuses login "
+    "requests until then; do not sign in elsewhere meanwhile"
+)
 BLOCKED = (
     "Blink's sign-in front end (Cloudflare) refused this client ({reason}). Retrying will "
     "not help and repeated sign-ins can lock the account for an hour: do not retry in a "
