@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from blink_mqtt.account.session import RequestCounter
 from tests.bridge_env import AnyBroker, BridgeEnv, bridge_on, running_bridge, simulator
-from tests.sim_fixtures import scenario
+from tests.sim_fixtures import new_blink, running, scenario
 from tests.test_bridge_auth import auth_states, failed, ok
 
 POLL = 0.2
@@ -213,3 +214,22 @@ async def test_a_refresh_token_blink_refuses_leads_to_a_new_login(
         assert health["last_token_refresh"]["ok"] is False
         assert "401" in health["last_token_refresh"]["reason"]
         assert signins(env) == 2
+
+
+async def test_the_simulator_says_how_long_a_lock_out_lasts_when_asked() -> None:
+    """...and the bridge's trace of the sign-in host reads it (answers.py)."""
+    counter = RequestCounter()
+    chosen = scenario(twofa=False, lockout_retry_after=True)
+    async with running(chosen, trace_configs=[counter.trace_config()]) as sim_env:
+        sim_env.sim.lock_out(120)
+        assert await new_blink(sim_env).start() is False
+        answer = counter.last_oauth
+        assert answer is not None
+        assert (answer.path, answer.status) == ("/oauth/v2/signin", 429)
+        assert answer.retry_after is not None
+        assert 118 <= answer.retry_after <= 120
+        sim_env.sim.set_options(lockout_retry_after=False)
+        assert await new_blink(sim_env).start() is False
+        answer = counter.last_oauth
+        assert answer is not None
+        assert (answer.status, answer.retry_after) == (429, None)
