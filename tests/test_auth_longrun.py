@@ -18,6 +18,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.bridge_env import AnyBroker, bridge_on, simulator
 from tests.sim_fixtures import scenario
 from tests.test_bridge_auth import auth_states
@@ -32,6 +34,7 @@ FAIL_EVERY = 3
 """Every third refresh grant fails for now (503)."""
 
 
+@pytest.mark.timeout(RUN + 120)
 async def test_tokens_expiring_failing_and_a_lock_out_never_take_the_bridge_offline(
     broker: AnyBroker, base_topic: str, tmp_path: Path
 ) -> None:
