@@ -233,3 +233,23 @@ async def test_the_simulator_says_how_long_a_lock_out_lasts_when_asked() -> None
         answer = counter.last_oauth
         assert answer is not None
         assert (answer.status, answer.retry_after) == (429, None)
+
+
+async def test_a_lock_out_at_the_2fa_step_is_answered_and_waited_out(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    async with (
+        simulator() as (sim, url),
+        bridge_on(
+            sim, url, broker, base_topic, tmp_path, auto_2fa=False, wait_state="2fa_required"
+        ) as env,
+    ):
+        sim.lock_out(60)  # e.g. wrong codes typed elsewhere
+        message = failed(await env.exchange("2fa", "123456"), "2fa", "not_authenticated")
+        assert "429" in message
+        assert "tries once more at" in message
+        assert (await env.wait_auth("locked_out")).json()["message"] == message
+        refused = failed(await env.exchange("2fa", "123456"), "2fa", "invalid_request")
+        assert "no login is waiting" in refused
+        assert len(env.requests_to("oauth_2fa_verify")) == 1
+        assert signins(env) == 1
