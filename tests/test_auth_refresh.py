@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from blink_mqtt.account.answers import MAX_RETRY_AFTER, retry_after_seconds
+from blink_mqtt.account.keeper import RETRY_MIN
 from tests.bridge_env import AnyBroker, BridgeEnv, bridge_on, simulator
 from tests.probe import Received
 from tests.sim_fixtures import PASSWORD, scenario
@@ -174,3 +176,46 @@ def test_retry_after_in_seconds_and_as_a_date() -> None:
     assert retry_after_seconds("9" * 5000, now) == MAX_RETRY_AFTER
     assert retry_after_seconds("soon", now) is None
     assert retry_after_seconds(None, now) is None
+
+
+async def test_an_expired_token_whose_refreshes_fail_costs_one_request_per_retry(
+    broker: AnyBroker, base_topic: str, tmp_path: Path
+) -> None:
+    """Refreshes fail past the token's expiry: requests and polls (five a second) are
+    answered `blink_unavailable` without asking Blink; only the keeper's retries go out."""
+    async with (
+        simulator(scenario(token_expiry=LIFE)) as (sim, url),
+        bridge_on(sim, url, broker, base_topic, tmp_path, refresh_interval=0.2) as env,
+    ):
+        await env.settle()
+        expires = ok(await env.exchange("health"), "health")["token_expires_at"]
+        mark = env.probe.mark()
+        sim.fail_refreshes(10_000)  # the token endpoint answers 503 for good
+        await env.probe.wait_for(
+            env.topics.bridge_info,
+            lambda m: (m.json()["last_token_refresh"] or {}).get("at", "") > expires,
+            after=mark,
+            timeout=20,
+        )
+        start, began = len(sim.request_log()), time.monotonic()
+        for _ in range(10):
+            response = await env.exchange("refresh")
+            assert response["status"] == "error", response
+            assert response["error"]["code"] == "blink_unavailable"
+            assert "has expired" in response["error"]["message"]
+        window = time.monotonic() - began
+        tokens = env.requests_to("oauth_token", after=start)
+        assert len(tokens) <= window / RETRY_MIN + 1, (len(tokens), window)
+        assert not [r for r in sim.request_log()[start:] if r.endpoint != "oauth_token"]
+
+        sim.fail_refreshes(0)  # Blink is back: the keeper's next try works
+        await env.probe.wait_for(
+            env.topics.bridge_info,
+            lambda m: (m.json()["last_token_refresh"] or {}).get("ok") is True,
+            after=env.probe.mark(),
+            timeout=20,
+        )
+        assert ok(await env.exchange("refresh"), "refresh")["cameras"] == 5
+        await env.barrier()
+        assert auth_states(env, after=mark) == []
+        assert env.published(env.topics.bridge_state, after=mark) == []

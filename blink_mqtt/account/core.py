@@ -226,9 +226,18 @@ class AccountBase:
         self._ready()
 
     def _ready(self) -> Blink:
+        """The logged-in Blink. While refreshes fail and the token is due (blinkpy would
+        refresh it inside the call), the call waits for the keeper's next try instead:
+        one token request per back-off step, however many calls."""
         if self._blink is None or self.status.state != "ok":
             state = self.status.state
             raise NotAuthenticated(WAITING.get(state, self.status.message))
+        last = self.keeper.last
+        if self.keeper.backing_off() and last is not None and self._blink.auth.need_refresh():
+            raise BlinkUnavailable(
+                f"Blink's token refresh failed ({last.reason}) and the token has expired; "
+                "the bridge retries the refresh with back-off"
+            )
         return self._blink
 
     async def call(self, what: str, body: Callable[[Blink], Awaitable[T]]) -> T:

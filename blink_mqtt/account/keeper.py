@@ -96,6 +96,10 @@ class TokenKeeper:
         self._failures, self._retry_at = 0, None
         self._wake.set()
 
+    def backing_off(self) -> bool:
+        """Whether a failed refresh waits for its retry."""
+        return self._retry_at is not None and time.monotonic() < self._retry_at
+
     async def succeeded(self) -> None:
         self._failures, self._retry_at = 0, None
         self.refreshes += 1
