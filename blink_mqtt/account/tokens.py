@@ -44,6 +44,10 @@ margin is also at most 5 % of the token's life, so that the time-scaled tests' t
 a few seconds are refreshed by the keeper (keeper.py), as 4-hour tokens are."""
 
 
+DEFAULT_EXPIRES_IN, MAX_LIFE = 3600, 10**8
+"""A token answer without a usable `expires_in` counts as blinkpy counts it (an hour)."""
+
+
 class RefreshRefused(TokenRefreshFailed):  # type: ignore[misc]
     """Blink refused the refresh token (400/401 from the token endpoint): only a new
     login (and maybe 2FA) gets a new one."""
@@ -119,9 +123,13 @@ class KeptAuth(Auth):  # type: ignore[misc]  # blinkpy has no type hints
             raise RefreshUnavailable(f"no answer ({type(err).__name__})") from None
         if not isinstance(data, dict) or not data.get("access_token"):
             raise self._refresh_failure(sent)
-        self.token = data["access_token"]
-        self.refresh_token = data.get("refresh_token") or self.refresh_token
-        self.expires_in = data.get("expires_in", 3600)
+        self.token = str(data["access_token"])
+        fresh = data.get("refresh_token")
+        self.refresh_token = str(fresh) if fresh else self.refresh_token
+        life = data.get("expires_in")
+        if not isinstance(life, int | float) or isinstance(life, bool) or not 0 < life < MAX_LIFE:
+            life = DEFAULT_EXPIRES_IN
+        self.expires_in = life
         self.expiration_date = time.time() + self.expires_in
         if not self.host or not self.region_id or not self.account_id:
             self.tier_info = await self.get_tier_info()
