@@ -50,6 +50,7 @@ from paho.mqtt.properties import Properties
 from pydantic import SecretStr
 
 from blink_mqtt.account import login
+from blink_mqtt.account.session import RequestCounter
 from blink_mqtt.localbroker import private_broker
 from blink_mqtt.service import Service
 from blink_mqtt.settings import Settings
@@ -148,7 +149,7 @@ async def direct_blink(url: str, email: str, password: str, code: str) -> Blink:
         _env_file=None, blink_username=email, blink_password=SecretStr(password)
     )
     data = {"username": email, "password": password}
-    blink = login.new_blink(settings, session, data, _none, lambda: 0)
+    blink = login.new_blink(settings, session, data, _none, RequestCounter())
     outcome: login.LoginOutcome | None = await login.start(blink)
     if isinstance(outcome, login.NeedsCode):
         outcome = await login.send_code(blink, code)

@@ -23,7 +23,15 @@ CAMERA_MODELS: Final[Mapping[str, str]] = {
 }
 """Blink's camera `type` -> the product name shown as the device model; others stay raw."""
 
-AUTH_STATES: Final = ("logging_in", "ok", "2fa_required", "login_failed", "unavailable")
+AUTH_STATES: Final = (
+    "logging_in",
+    "ok",
+    "2fa_required",
+    "login_failed",
+    "blocked",
+    "locked_out",
+    "unavailable",
+)
 EVENT_TYPES: Final = ("motion", "snapshot", "clip_saved", "liveview_started", "liveview_ended")
 """What the camera's Activity event entity shows; the event topic also carries `doorbell`
 (the Doorbell entity's) and may carry other types later: each entity passes only its own."""

@@ -105,6 +105,8 @@ class ClipGone(BlinkMqttError):
     """Blink listed a clip that it no longer has (deleted or expired since): not retried."""
 
     code = "clip_gone"
+
+
 class LiveViewBudgetSpent(BlinkMqttError):
     """The camera's live-view seconds for today (LIVEVIEW_DAILY_SECONDS) are used up."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from blink_mqtt import __version__, discovery, strictjson
 from blink_mqtt.bridge import Inbound, Outbound
@@ -14,6 +15,7 @@ from blink_mqtt.replies import (
     DoorbellEvent,
     MotionEvent,
     Progress,
+    TokenRefresh,
 )
 from blink_mqtt.settings import Settings
 from blink_mqtt.state import AccountState, AuthStatus, CameraState, Changes, changes
@@ -44,6 +46,7 @@ class StatePublisher:
         self.topics = topics
         self._send = send
         self.published = AccountState()
+        self._token: tuple[datetime | None, TokenRefresh | None] = (None, None)
 
     def update(
         self,
@@ -136,6 +139,11 @@ class StatePublisher:
     def auth(self, status: AuthStatus) -> None:
         self._retain(self.topics.bridge_auth, strictjson.dumps(status.payload()))
 
+    def token(self, expires_at: datetime | None, last: TokenRefresh | None) -> None:
+        """The access token's expiry and last refresh changed: `bridge/info` again."""
+        self._token = (expires_at, last)
+        self.info(self.published)
+
     def info(self, account: AccountState) -> None:
         s = self.settings
         config = BridgeConfig(
@@ -158,5 +166,7 @@ class StatePublisher:
             cameras=[c.name for c in account.cameras],
             sync_modules=[x.name for x in account.syncs],
             config=config,
+            token_expires_at=self._token[0],
+            last_token_refresh=self._token[1],
         )
         self._retain(self.topics.bridge_info, strictjson.dumps(info.to_json()))

@@ -149,6 +149,15 @@ class LoginReply(Reply):
 
 
 @dataclass(frozen=True, slots=True)
+class TokenRefresh(Reply):
+    """The outcome of the last refresh of the access token (never the token)."""
+
+    at: datetime
+    ok: bool
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class HealthReply(Reply):
     uptime_s: float
     mqtt: str
@@ -156,6 +165,8 @@ class HealthReply(Reply):
     last_refresh: datetime | None
     blink_requests: int
     requests_in_flight: int
+    token_expires_at: datetime | None
+    last_token_refresh: TokenRefresh | None
 
 
 # -- events and progress ---------------------------------------------------------------
@@ -261,3 +272,5 @@ class BridgeInfo(Reply):
     cameras: list[str]
     sync_modules: list[str]
     config: BridgeConfig
+    token_expires_at: datetime | None = None
+    last_token_refresh: TokenRefresh | None = None

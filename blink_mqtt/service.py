@@ -74,6 +74,7 @@ class Service:
         self.account.counter.observers.append(self.metrics.blink_request)
         self.activity = Activity()
         self.http = HttpServer(self) if settings.http_port else None
+        self.account.keeper.listen(self._token_changed)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -99,6 +100,8 @@ class Service:
             async with asyncio.TaskGroup() as tasks:
                 self._tasks = tasks
                 tasks.create_task(_essential("poller", self._poll_loop()), name="poller")
+                keeper = self.account.keeper.run(self.account)
+                tasks.create_task(_essential("token keeper", keeper), name="token keeper")
                 tasks.create_task(_essential("MQTT connection", asyncio.shield(mqtt)))
                 if self.http is not None:
                     tasks.create_task(_essential("HTTP server", self.http.serve()), name="http")
@@ -143,6 +146,10 @@ class Service:
 
     async def _auth_changed(self, status: AuthStatus) -> None:
         self.states.auth(status)
+
+    async def _token_changed(self) -> None:
+        """A token refresh (ok or failed): `bridge/info` shows it."""
+        self.states.token(self.account.token_expires_at(), self.account.keeper.last)
 
     async def _on_connect(self) -> None:
         if not self._announced:  # later reconnects resend the retained topics by themselves
@@ -352,6 +359,8 @@ class Service:
             last_refresh=self._last_refresh,
             blink_requests=self.account.counter.count,
             requests_in_flight=self._in_flight,
+            token_expires_at=self.account.token_expires_at(),
+            last_token_refresh=self.account.keeper.last,
         )
 
 

@@ -87,7 +87,15 @@ class SyncState:
         return _payload(self, internal={"slug"})
 
 
-AUTH_STATES = ("logging_in", "ok", "2fa_required", "login_failed", "unavailable")
+AUTH_STATES = (
+    "logging_in",
+    "ok",
+    "2fa_required",
+    "login_failed",
+    "blocked",
+    "locked_out",
+    "unavailable",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,8 +50,9 @@ LONG = os.environ.get("BLINK_MQTT_LONG") == "1"
 ROUNDS = 100 if LONG else 5
 """Kills per phase (start-up, token refresh)."""
 START_TIMEOUT = 30.0
-SHORT_TOKENS = 30
-"""expires_in under blinkpy's 60 s margin: every Blink call is preceded by a refresh."""
+SHORT_TOKENS = 2
+"""expires_in of the refresh phase: the bridge's token keeper refreshes every 1.5 s (after
+three quarters of a token's life), so kills fall among mid-session refreshes."""
 START_TOKENS = int(REUSE_MARGIN)
 """Too short for a start to reuse the saved access token: every start refreshes it (a
 start within a token's life sends no token request at all, so no kill can lose it)."""

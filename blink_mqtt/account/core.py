@@ -18,7 +18,9 @@ Every call into blinkpy takes its turn at one Gate (gate.py). The invariant:
 
 blinkpy's failure modes become our errors (NotAuthenticated, BlinkUnavailable) and never
 escape as blinkpy exceptions. A 401 (Blink rejected the access token) costs one token
-refresh and one retry, not the session.
+refresh and one retry, not the session. A refresh that fails for now costs the call, not
+the session (the keeper, keeper.py, retries it); only a refresh token that Blink refuses
+ends the session.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
@@ -41,7 +43,9 @@ from blink_mqtt import redact
 from blink_mqtt.account import credentials, faults, login, media, poll, view
 from blink_mqtt.account.clip_watch import ClipWatch
 from blink_mqtt.account.gate import Gate
+from blink_mqtt.account.keeper import DEFAULT_LIFE, TokenKeeper, TokenTimes, token_times
 from blink_mqtt.account.session import RequestCounter, open_session
+from blink_mqtt.account.tokens import RefreshRefused, RefreshUnavailable
 from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import BlinkMqttError, BlinkUnavailable, InvalidRequest, NotAuthenticated
 from blink_mqtt.settings import Settings
@@ -62,8 +66,12 @@ LOGIN_WAIT = 30.0
 """How long a request that needs Blink waits for a login in progress."""
 SEED_DAYS = 30
 """How far back the login looks for each camera's newest clip (one request)."""
+LOCKOUT_DEFAULT = 3600.0
+"""How long a lock-out (429) lasts when Blink does not say: about an hour
+(home-assistant/core#107143; homebridge-blink-for-home#148: "try again in 60 minutes")."""
 SESSION_ENDED = {
     UnauthorizedError: "Blink rejected the session",
+    RefreshRefused: "Blink refused the refresh token; a new login is needed",
     TokenRefreshFailed: "Blink refused or did not answer the token refresh",
     BlinkTwoFARequiredError: "Blink asked for a new 2FA login",
 }
@@ -74,6 +82,8 @@ WAITING = {
     "login_failed": "Blink login failed; fix the credentials or send the login command",
     "unavailable": "Blink is unreachable; retrying",
 }
+"""Why a request that needs Blink cannot run (`blocked` and `locked_out`: their state's
+own message, which says what to do and until when)."""
 
 
 class AccountBase:
@@ -92,6 +102,8 @@ class AccountBase:
         self._failures = 0
         self._seen: dict[str, datetime] = {}
         self._retry_at = 0.0
+        self._lockouts = 0
+        self.keeper = TokenKeeper()
         self._listed: view.Listing = frozenset()
         self._clips = ClipWatch()
         self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
@@ -123,19 +135,21 @@ class AccountBase:
 
     async def start(self, use_saved: bool = True, *, reuse_token: bool = False) -> AuthStatus:
         """Log in: saved credentials (with `reuse_token`, their access token while it is
-        valid; otherwise one token refresh) or the configured account."""
+        valid; otherwise one token refresh) or the configured account. Refused (without
+        asking Blink) while a lock-out lasts."""
         async with self._lock:
+            if self.status.state == "locked_out" and time.monotonic() < self._retry_at:
+                raise NotAuthenticated(self.status.message)
             await self._set("logging_in", "logging in to Blink")
             self._blink = self._pending = None
+            self.keeper.restart()
             data = login.login_data(self.settings, use_saved)
             if data is None:
                 await self._set(
                     "login_failed", "no Blink account configured (BLINK_USERNAME, BLINK_PASSWORD)"
                 )
                 return self.status
-            blink = login.new_blink(
-                self.settings, self.session, data, self._save, lambda: self.counter.token_requests
-            )
+            blink = login.new_blink(self.settings, self.session, data, self._save, self.counter)
             await self._apply(await login.start(blink, reuse_token=reuse_token))
         return self.status
 
@@ -155,20 +169,40 @@ class AccountBase:
         match outcome:
             case login.Ready(blink):
                 self._blink, self._pending, self._failures = blink, None, 0
+                self._lockouts = 0
                 self._listed = view.listed_devices(blink.homescreen)
                 self._save(blink.auth)
                 await self._seed_clip_times(blink)
+                self.keeper.restart()
                 await self._set("ok", "logged in")
             case login.NeedsCode(blink):
                 self._pending = blink
                 await self._set("2fa_required", WAITING["2fa_required"])
             case login.Rejected(message):
                 await self._set("login_failed", message)
-            case login.Unreachable(message):
+            case login.Blocked(message):
+                await self._set("blocked", message)
+            case login.LockedOut(wait):
+                await self._locked_out(wait)
+            case login.Unreachable(message, wait):
                 self._failures += 1
-                pause = min(RETRY_FIRST * 2 ** (self._failures - 1), RETRY_CAP)
+                pause = max(min(RETRY_FIRST * 2 ** (self._failures - 1), RETRY_CAP), wait or 0)
                 self._retry_at = time.monotonic() + pause
                 await self._set("unavailable", f"{message}; retrying in {pause:.0f} s")
+
+    async def _locked_out(self, wait: float | None) -> None:
+        """Wait as long as Blink says (Retry-After) or about an hour, then try once. A
+        second lock-out in a row waits at least the hour, whatever Blink says."""
+        self._pending = None
+        self._lockouts += 1
+        pause = LOCKOUT_DEFAULT if wait is None else wait
+        if self._lockouts > 1:
+            pause = max(pause, LOCKOUT_DEFAULT)
+        pause = max(pause, 1.0)
+        self._retry_at = time.monotonic() + pause
+        when = (datetime.now(UTC) + timedelta(seconds=pause)).replace(microsecond=0)
+        said = "as Blink asked" if wait is not None else "Blink's usual lock-out"
+        await self._set("locked_out", login.LOCKED_OUT.format(when=when.isoformat(), said=said))
 
     async def _seed_clip_times(self, blink: Blink) -> None:
         """Each camera's newest clip time, so `last_record` is known before a poll sees a
@@ -195,8 +229,10 @@ class AccountBase:
                 self._changes += 1
 
     async def ensure(self) -> None:
-        """Called before each poll: retry a login that failed for want of Blink, after back-off."""
-        if self.status.state == "unavailable" and time.monotonic() >= self._retry_at:
+        """Called before each poll: retry a login that failed for want of Blink, after
+        back-off, or once at the end of a lock-out."""
+        waiting = self.status.state in ("unavailable", "locked_out")
+        if waiting and time.monotonic() >= self._retry_at:
             await self.start(reuse_token=True)
 
     def _save(self, auth: Auth) -> None:
@@ -219,8 +255,18 @@ class AccountBase:
         self._ready()
 
     def _ready(self) -> Blink:
+        """The logged-in Blink. While refreshes fail and the token is due (blinkpy would
+        refresh it inside the call), the call waits for the keeper's next try instead:
+        one token request per back-off step, however many calls."""
         if self._blink is None or self.status.state != "ok":
-            raise NotAuthenticated(WAITING.get(self.status.state, "Blink login pending"))
+            state = self.status.state
+            raise NotAuthenticated(WAITING.get(state, self.status.message))
+        last = self.keeper.last
+        if self.keeper.backing_off() and last is not None and self._blink.auth.need_refresh():
+            raise BlinkUnavailable(
+                f"Blink's token refresh failed ({last.reason}) and the token has expired; "
+                "the bridge retries the refresh with back-off"
+            )
         return self._blink
 
     async def call(
@@ -265,10 +311,15 @@ class AccountBase:
             log.info("Refreshing the access token before a command")
             try:
                 await blink.auth.refresh_tokens(refresh=True)
-            except TokenRefreshFailed:
+            except RefreshUnavailable as err:  # a refused one ends the session: _translated
+                await self._refresh_failed(err)
                 if blink.auth.need_refresh():
-                    raise  # blinkpy would try it again inside the command anyway
+                    raise BlinkUnavailable(
+                        f"Blink's token refresh failed for now ({err.reason}); retrying"
+                    ) from None
                 log.warning("Refreshing the access token failed; it is still valid for now")
+            else:
+                await self.keeper.succeeded()
             return not _expiring(blink)
 
     async def _renew(self, blink: Blink, used: str | None, what: str) -> None:
@@ -278,6 +329,7 @@ class AccountBase:
             return
         log.info("%s: Blink rejected the access token; refreshing it", what)
         await blink.auth.refresh_tokens(refresh=True)
+        await self.keeper.succeeded()
 
     @asynccontextmanager
     async def _changing(self) -> AsyncIterator[None]:
@@ -293,9 +345,16 @@ class AccountBase:
             yield
         except BlinkMqttError:
             raise
+        except RefreshUnavailable as err:  # the session goes on; the keeper retries
+            await self._refresh_failed(err)
+            raise BlinkUnavailable(
+                f"{what}: Blink's token refresh failed for now ({err.reason}); retrying"
+            ) from None
         except tuple(SESSION_ENDED) as err:
             reason = next(text for kind, text in SESSION_ENDED.items() if isinstance(err, kind))
             message = f"{reason}; logging in again"
+            if isinstance(err, RefreshRefused):
+                await self.keeper.refused(str(err))
             await self._session_ended(message)
             raise NotAuthenticated(message) from None
         except Exception as err:
@@ -313,7 +372,52 @@ class AccountBase:
 
     async def _session_ended(self, message: str) -> None:
         self._blink, self._retry_at = None, 0.0
+        self.keeper.restart()
         await self._set("unavailable", message)
+
+    def token_times(self) -> TokenTimes | None:
+        """The access token in use (for the keeper), None while not logged in."""
+        if self._blink is None or self.status.state != "ok":
+            return None
+        return token_times(self._blink.auth)
+
+    def token_expires_at(self) -> datetime | None:
+        times = self.token_times()
+        return None if times is None else datetime.fromtimestamp(round(times.expires), UTC)
+
+    async def refresh_token(self) -> None:
+        """The keeper's refresh: the session goes on when it fails for now; a refused
+        refresh token ends it (and a new login follows at the next poll)."""
+        async with self._lock:  # never while a login replaces the session
+            blink = self._blink
+            if blink is None or self.status.state != "ok":
+                return
+            try:
+                await blink.auth.refresh_tokens(refresh=True)
+            except RefreshUnavailable as err:
+                await self._refresh_failed(err)
+                return
+            except (RefreshRefused, BlinkTwoFARequiredError, UnauthorizedError) as err:
+                reason = next(t for k, t in SESSION_ENDED.items() if isinstance(err, k))
+                await self.keeper.refused(str(err) or reason)
+                await self._session_ended(f"{reason}; logging in again")
+                return
+            except Exception as err:
+                if not faults.is_blinks(err) and not isinstance(err, TokenRefreshFailed):
+                    raise  # a bug: the keeper dies, and the service with it
+                await self._refresh_failed(RefreshUnavailable(type(err).__name__))
+                return
+            self._changes += 1
+            await self.keeper.succeeded()
+
+    async def _refresh_failed(self, err: RefreshUnavailable) -> None:
+        times = self.token_times()
+        answer = err.answer
+        await self.keeper.failed_now(
+            err.reason,
+            times.life if times is not None else DEFAULT_LIFE,
+            answer.retry_after if answer is not None else None,
+        )
 
     async def refresh(self) -> None:
         """One poll of the account in steps (poll.py), each its own call: a request

@@ -2,15 +2,17 @@
 
 Outcomes are values, not exceptions, so the caller can publish them as auth states:
 `Ready(blink)`, `NeedsCode(blink)` (blinkpy holds the OAuth state in memory),
-`Rejected(message)` (bad credentials: never retried on its own) and
-`Unreachable(message)` (Blink unreachable or broken: retried with back-off).
+`Rejected(message)` (bad credentials: never retried on its own), `Blocked(message)`
+(Blink's front end refuses this client: never retried on its own), `LockedOut(wait)`
+(too many attempts: one try after the wait) and `Unreachable(message)` (Blink
+unreachable or broken: retried with back-off). Why a sign-in failed is read from the
+sign-in host's last answer (answers.py), which blinkpy does not report.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +23,9 @@ from blinkpy.blinkpy import Blink, BlinkSetupError
 
 from blink_mqtt import redact
 from blink_mqtt.account import credentials, faults
-from blink_mqtt.account.tokens import KeptAuth, TokensListener
+from blink_mqtt.account.answers import OAuthAnswer
+from blink_mqtt.account.session import RequestCounter
+from blink_mqtt.account.tokens import KeptAuth, RefreshUnavailable, TokensListener
 from blink_mqtt.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,19 @@ class Rejected:
 @dataclass(frozen=True, slots=True)
 class Unreachable:
     message: str
+    wait: float | None = None
+    """Seconds Blink asked to wait (Retry-After), if it did."""
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class LockedOut:
+    wait: float | None
+    """Seconds Blink asked to wait (Retry-After), if it said."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +69,22 @@ class TokenRejected:
     """Blink answered 401 to the access token (only while trying a saved one)."""
 
 
-LoginOutcome = Ready | NeedsCode | Rejected | Unreachable
+LoginOutcome = Ready | NeedsCode | Rejected | Blocked | LockedOut | Unreachable
+WRONG_CREDENTIALS = (
+    "Blink rejected the e-mail or password: check BLINK_USERNAME and BLINK_PASSWORD, then "
+    "restart or send a login request (the bridge does not retry by itself)"
+)
+LOCKED_OUT = (
+    "Blink locked sign-ins to this account after too many attempts (HTTP 429; it may lock "
+    "the Blink app too). The bridge tries once more at {when} ({said}) and refuses login "
+    "requests until then; do not sign in elsewhere meanwhile"
+)
+BLOCKED = (
+    "Blink's sign-in front end (Cloudflare) refused this client ({reason}). Retrying will "
+    "not help and repeated sign-ins can lock the account for an hour: do not retry in a "
+    "loop. Update blink-mqtt (Blink changes its sign-in often), then restart or send one "
+    "login request; check that the Blink app can sign in from the same network"
+)
 JUST_ISSUED_REFUSED = "Blink refused the access token it had just issued"
 REUSE_MARGIN = 600.0
 """A saved access token is used at start only while it has this many seconds left."""
@@ -61,13 +93,15 @@ REUSE_MARGIN = 600.0
 def login_data(settings: Settings, use_saved: bool) -> dict[str, Any] | None:
     """What blinkpy's Auth starts from: the saved file (plus password) or the settings."""
     password = settings.blink_password.get_secret_value() if settings.blink_password else None
-    saved = (
-        credentials.load(settings.credentials_file, settings.blink_username) if use_saved else None
-    )
+    path = settings.credentials_file
+    saved = credentials.load(path, settings.blink_username) if use_saved else None
     if saved is not None:
+        if not credentials.is_uuid(saved.get("hardware_id")):  # e.g. BlinkPy API's "Blinkpy"
+            saved = {**saved, "hardware_id": credentials.hardware_id(path)}
         return {**saved, "password": password} if password else saved
     if settings.blink_username and password:
-        return {"username": settings.blink_username, "password": password}
+        device = credentials.hardware_id(path)
+        return {"username": settings.blink_username, "password": password, "hardware_id": device}
     return None
 
 
@@ -76,12 +110,12 @@ def new_blink(
     session: aiohttp.ClientSession,
     data: dict[str, Any],
     on_tokens: TokensListener,
-    token_requests: Callable[[], int],
+    counter: RequestCounter,
 ) -> Blink:
     """A Blink whose Auth shares our session (routing!), never prompts (headless) and
     hands every new token pair to `on_tokens` the moment Blink issues it."""
     blink = Blink(session=session, refresh_rate=settings.refresh_interval)
-    blink.auth = KeptAuth(data, session, on_tokens, token_requests)
+    blink.auth = KeptAuth(data, session, on_tokens, counter)
     redact.register(data.get("password"), data.get("token"), data.get("refresh_token"))
     return blink
 
@@ -126,11 +160,39 @@ async def _refreshed(blink: Blink) -> LoginOutcome | TokenRejected:
         await blink.auth.startup()
     except BlinkTwoFARequiredError:
         return NeedsCode(blink)
+    except RefreshUnavailable as err:
+        return _refresh_failed(err)
     except (LoginError, TokenRefreshFailed):
-        return _finished(blink, ok=False)
+        return _signin_failed(blink.auth.last_answer) or _finished(blink, ok=False)
     except Exception as err:
         return _unreachable(err, "login")
     return await _setup(blink)
+
+
+def _signin_failed(answer: OAuthAnswer | None) -> LoginOutcome | None:
+    """What the sign-in host's answer to the failed step means (None: wrong credentials,
+    or no answer of its own to go by)."""
+    if answer is None or answer.status in (401, 403):
+        return None
+    if answer.status == 406:
+        return Blocked(BLOCKED.format(reason=answer.reason()))
+    if answer.status == 429:
+        return LockedOut(answer.retry_after)
+    if answer.status == 400:  # e.g. empty_cookies: a fresh sign-in session may pass
+        return Unreachable(f"Blink's sign-in refused the request ({answer.reason()})")
+    if answer.status == 0 or answer.status >= 500:
+        return Unreachable(f"Blink's sign-in is unreachable ({answer.reason()})")
+    return None
+
+
+def _refresh_failed(err: RefreshUnavailable) -> LoginOutcome:
+    """The saved refresh token's refresh failed for now: it stays good, so no new login
+    (and no 2FA code) but a later try; a 406 is Blink's front end refusing us."""
+    answer = err.answer
+    if answer is not None and answer.status == 406:
+        return Blocked(BLOCKED.format(reason=answer.reason()))
+    wait = answer.retry_after if answer is not None else None
+    return Unreachable(f"Blink's token refresh failed ({err.reason})", wait)
 
 
 async def send_code(blink: Blink, code: str) -> LoginOutcome | None:
@@ -140,7 +202,11 @@ async def send_code(blink: Blink, code: str) -> LoginOutcome | None:
     except Exception as err:
         return _unreachable(err, "2FA verification")
     if not ok:
-        return None if blink.auth.token is None else _finished(blink, ok=False)
+        if blink.auth.token is None:  # a wrong code (any other 4xx), unless Blink said more
+            answer = blink.auth.last_answer
+            known = answer is not None and (answer.status in (0, 406, 429) or answer.status >= 500)
+            return _signin_failed(answer) if known else None
+        return _finished(blink, ok=False)
     outcome = await _setup(blink)
     if isinstance(outcome, TokenRejected):
         return Unreachable(JUST_ISSUED_REFUSED)
@@ -182,5 +248,5 @@ def _finished(blink: Blink, *, ok: bool) -> LoginOutcome:
     if ok:
         return Ready(blink)
     if blink.auth.token is None:
-        return Rejected("Blink rejected the user name or password")
+        return Rejected(WRONG_CREDENTIALS)
     return Unreachable("logged in, but Blink did not send the account's devices")

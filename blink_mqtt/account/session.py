@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from blink_mqtt.account.answers import OAuthAnswer, answer_of, failure_of
+
 TOKEN_PATH = "/oauth/token"  # noqa: S105  (a URL path, not a secret)
+OAUTH_PATHS = "/oauth/"
+"""Blink's sign-in host serves every path under this (sign-in steps, tokens) and no other."""
 
 
 @dataclass
@@ -21,6 +25,9 @@ class RequestCounter:
     observers: list[Callable[[str, str, int | None], None]] = field(default_factory=list)
     """Told (method, URL path, status or None when no answer came) of every request that
     ended: the metrics."""
+    last_oauth: OAuthAnswer | None = None
+    """The last answer (or failure) of Blink's sign-in host: blinkpy's sign-in steps and
+    token requests report only success or failure; the status tells why."""
 
     def trace_config(self) -> aiohttp.TraceConfig:
         config = aiohttp.TraceConfig()
@@ -34,22 +41,6 @@ class RequestCounter:
         for observer in self.observers:
             observer(method, path, status)
 
-    async def _on_end(
-        self,
-        session: aiohttp.ClientSession,
-        context: types.SimpleNamespace,
-        params: aiohttp.TraceRequestEndParams,
-    ) -> None:
-        self._tell(params.method, params.url, params.response.status)
-
-    async def _on_exception(
-        self,
-        session: aiohttp.ClientSession,
-        context: types.SimpleNamespace,
-        params: aiohttp.TraceRequestExceptionParams,
-    ) -> None:
-        self._tell(params.method, params.url, None)
-
     async def _on_start(
         self,
         session: aiohttp.ClientSession,
@@ -59,6 +50,26 @@ class RequestCounter:
         self.count += 1
         if params.url.path == TOKEN_PATH:
             self.token_requests += 1
+
+    async def _on_end(
+        self,
+        session: aiohttp.ClientSession,
+        context: types.SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        if params.url.path.startswith(OAUTH_PATHS):
+            self.last_oauth = answer_of(params.url.path, params.response)
+        self._tell(params.method, params.url, params.response.status)
+
+    async def _on_exception(
+        self,
+        session: aiohttp.ClientSession,
+        context: types.SimpleNamespace,
+        params: aiohttp.TraceRequestExceptionParams,
+    ) -> None:
+        if params.url.path.startswith(OAUTH_PATHS):
+            self.last_oauth = failure_of(params.url.path, params.exception)
+        self._tell(params.method, params.url, None)
 
 
 def open_session(simulator_url: str | None, counter: RequestCounter) -> aiohttp.ClientSession:

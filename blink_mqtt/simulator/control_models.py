@@ -80,6 +80,7 @@ class OptionsUpdate(_Request):
     refresh_fail_every: int | None = Field(default=None, ge=0)
     lockout_after_failures: int | None = Field(default=None, ge=0)
     lockout_seconds: float | None = Field(default=None, ge=0)
+    lockout_retry_after: bool | None = None
     command_pending_polls: int | None = Field(default=None, ge=0)
     one_command_per_network: bool | None = None
     arm_answer_304: Arm304 | None = None

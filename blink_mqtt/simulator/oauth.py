@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 
 from aiohttp import web
 
@@ -52,9 +53,23 @@ def _session(request: web.Request) -> OAuthSession:
 def _refuse_if_locked(request: web.Request) -> None:
     """429 for every sign-in while the account is locked out (see oauth_limits)."""
     state = request.app[STATE_KEY]
-    if state.limits.locked(state.epoch()):
+    limits, now = state.limits, state.epoch()
+    if limits.locked(now):
         state.telemetry.count("signin_locked")
-        raise ApiError(429, "Too many login attempts. Please try again later.")
+        left = math.ceil(limits.locked_until - now) if limits.lockout_retry_after else None
+        raise TooManyAttempts(left)
+
+
+class TooManyAttempts(ApiError):
+    """429 during a lock-out, with ``Retry-After`` when the switch asks for it."""
+
+    def __init__(self, retry_after: int | None) -> None:
+        super().__init__(429, "Too many login attempts. Please try again later.")
+        self.retry_after = retry_after
+
+    def response(self) -> BodyResponse:
+        headers = None if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+        return json_response({"message": self.message, "code": 429}, 429, headers)
 
 
 async def authorize(request: web.Request) -> web.StreamResponse:

@@ -4,7 +4,9 @@
   code) in a row, every sign-in is answered 429 for ``lockout_seconds``, correct
   credentials included. Blink users report 429s and a lock of the account and the
   phone app for about an hour (colinbendell/homebridge-blink-for-home#148,
-  home-assistant/core#107143, fronzbot/blinkpy#720). 0 turns it off.
+  home-assistant/core#107143, fronzbot/blinkpy#720). 0 turns it off. With
+  ``lockout_retry_after`` the 429 says how long in ``Retry-After`` (seconds left); whether
+  the real Blink sends it is not known (none of those reports shows its headers).
 * Transient refresh failures: every ``refresh_fail_every``-th refresh grant, and the
   next ``pending_refresh_failures`` ones, answer 503 while the refresh token stays
   valid; blinkpy raises ``TokenRefreshFailed`` (home-assistant/core#177746).
@@ -20,6 +22,7 @@ class LoginLimits:
     lockout_after_failures: int
     lockout_seconds: float
     refresh_fail_every: int
+    lockout_retry_after: bool = False
     failures: int = 0
     locked_until: float = 0.0
     refresh_grants: int = 0

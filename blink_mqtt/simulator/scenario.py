@@ -121,6 +121,7 @@ class OptionsSpec(_Spec):
     refresh_fail_every: int = Field(default=0, ge=0)
     lockout_after_failures: int = Field(default=0, ge=0)
     lockout_seconds: float = Field(default=3600.0, ge=0)
+    lockout_retry_after: bool = False
     command_pending_polls: int = Field(default=1, ge=0)
     one_command_per_network: bool = False
     arm_answer_304: Arm304 = "never"

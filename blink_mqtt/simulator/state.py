@@ -70,6 +70,7 @@ class SimState:
         self.limits = LoginLimits(
             lockout_after_failures=scenario.options.lockout_after_failures,
             lockout_seconds=scenario.options.lockout_seconds,
+            lockout_retry_after=scenario.options.lockout_retry_after,
             refresh_fail_every=scenario.options.refresh_fail_every,
         )
         self.busy_networks: set[int] = set()
