@@ -23,7 +23,7 @@ from blink_mqtt.topics import Topics
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 1
+SCHEMA = 2
 """Bumped whenever a payload of the contract changes shape (the README's MQTT reference)."""
 
 
