@@ -14,7 +14,8 @@ from blinkpy.blinkpy import Blink
 
 from blink_mqtt.account import actions, media, view
 from blink_mqtt.account.actions import SnapOutcome
-from blink_mqtt.account.core import AccountBase, AuthListener
+from blink_mqtt.account.core import AuthListener
+from blink_mqtt.account.doorway import Doorway
 from blink_mqtt.clipref import ClipRef
 from blink_mqtt.errors import (
     BlinkBusy,
@@ -42,7 +43,7 @@ def _find(items: tuple[T, ...], ref: str, what: str, error: type[BlinkMqttError]
     raise error(f"No {what} named {ref!r}; known: {known}")
 
 
-class BlinkAccount(AccountBase):
+class BlinkAccount(Doorway):
     """Commands on cameras and sync modules, named by name, slug or serial."""
 
     def camera(self, ref: str) -> CameraState:

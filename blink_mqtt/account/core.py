@@ -1,25 +1,8 @@
-"""BlinkAccount: the bridge's one door to Blink. Every blinkpy call goes through here.
-
-Every call into blinkpy takes its turn at one Gate (gate.py). The invariant:
-
-* an account-wide step (`call(...)` without `network`: login, homescreen, a poll step,
-  listings, clip URLs, every token refresh) runs alone: no other blinkpy call is in
-  progress meanwhile;
-* a command on one Blink network (`call(..., network=nid)`: snap, record, motion
-  detection, arm/disarm, USB manifest and clip upload) runs one at a time on its network,
-  in arrival order, and at the same time as commands on other networks;
-* a network command starts with an access token valid for REFRESH_AHEAD seconds more, so
-  that blinkpy, which refreshes a token about to expire inside any request, never
-  refreshes it from two network commands at once (a rotating refresh token spent twice
-  would end the session): a token about to expire is refreshed first as an account-wide
-  step, and when even a fresh one would not last (tokens that short-lived exist only in
-  tests) the command runs as an account-wide step; a rejected token (401) is refreshed
-  as an account-wide step.
+"""AccountBase: the login lifecycle and the access token (doorway.py: the calls).
 
 blinkpy's failure modes become our errors (NotAuthenticated, BlinkUnavailable) and never
-escape as blinkpy exceptions. A 401 (Blink rejected the access token) costs one token
-refresh and one retry, not the session. A refresh that fails for now costs the call, not
-the session (the keeper, keeper.py, retries it); only a refresh token that Blink refuses
+escape as blinkpy exceptions. A refresh that fails for now costs the call, not the
+session (the keeper, keeper.py, retries it); only a refresh token that Blink refuses
 ends the session.
 """
 
@@ -29,18 +12,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import TypeVar
 
 import aiohttp
 from blinkpy.auth import Auth, BlinkTwoFARequiredError, TokenRefreshFailed, UnauthorizedError
 from blinkpy.blinkpy import Blink
 
 from blink_mqtt import redact
-from blink_mqtt.account import credentials, faults, login, media, poll, view
+from blink_mqtt.account import credentials, faults, login, media, view
 from blink_mqtt.account.clip_watch import ClipWatch
 from blink_mqtt.account.gate import Gate
 from blink_mqtt.account.keeper import DEFAULT_LIFE, TokenKeeper, TokenTimes, token_times
@@ -53,15 +33,8 @@ from blink_mqtt.state import AccountState, AuthStatus
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 AuthListener = Callable[[AuthStatus], Awaitable[None]]
 RETRY_FIRST, RETRY_CAP = 30.0, 900.0
-REJECTIONS = 3
-"""Tries of a call while Blink rejects its access token (each rejected token: one refresh)."""
-REFRESH_AHEAD = 150.0
-"""A network command starts with an access token valid at least this long (s): blinkpy
-refreshes in a token's last 60 s, and a command takes at most COMMAND_TIMEOUT (60 s) and
-a few short requests."""
 LOGIN_WAIT = 30.0
 """How long a request that needs Blink waits for a login in progress."""
 SEED_DAYS = 30
@@ -269,107 +242,6 @@ class AccountBase:
             )
         return self._blink
 
-    async def call(
-        self, what: str, body: Callable[[Blink], Awaitable[T]], *, network: int | None = None
-    ) -> T:
-        """`body(blink)` with the logged-in Blink in its turn; blinkpy errors become ours.
-
-        Without `network` an account-wide step; with it, a command on that Blink network
-        (module docstring). A 401 (Blink rejected the access token: expired or revoked on
-        its side) costs one token refresh and a retry of `body` (a body makes several
-        Blink calls; each that is rejected is retried, REJECTIONS tries in all). Only a
-        failed refresh ends the session.
-        """
-        async with self._translated(what), self._changing():
-            for _ in range(REJECTIONS):
-                # tokens shorter-lived than REFRESH_AHEAD: blinkpy may refresh within the
-                # command, so it runs alone
-                shared = network is not None and await self._token_lasts()
-                async with self._turn(network if shared else None):
-                    blink = self._ready()
-                    used = blink.auth.token
-                    try:
-                        return await body(blink)
-                    except UnauthorizedError:
-                        pass
-                async with self._lock:
-                    await self._renew(self._ready(), used, what)
-            raise BlinkUnavailable(f"{what}: Blink rejected the access token {REJECTIONS} times")
-
-    def _turn(self, network: int | None) -> AbstractAsyncContextManager[None]:
-        return self._lock if network is None else self._lock.network(network)
-
-    async def _token_lasts(self) -> bool:
-        """Whether the access token outlasts a network command starting now; one about to
-        expire is refreshed first, alone."""
-        if not _expiring(self._ready()):
-            return True
-        async with self._lock:
-            blink = self._ready()
-            if not _expiring(blink):
-                return True
-            log.info("Refreshing the access token before a command")
-            try:
-                await blink.auth.refresh_tokens(refresh=True)
-            except RefreshUnavailable as err:  # a refused one ends the session: _translated
-                await self._refresh_failed(err)
-                if blink.auth.need_refresh():
-                    raise BlinkUnavailable(
-                        f"Blink's token refresh failed for now ({err.reason}); retrying"
-                    ) from None
-                log.warning("Refreshing the access token failed; it is still valid for now")
-            else:
-                await self.keeper.succeeded()
-            return not _expiring(blink)
-
-    async def _renew(self, blink: Blink, used: str | None, what: str) -> None:
-        """Refresh the access token `used`, unless another call has done so already (every
-        call that saw the same token rejected shares one refresh). Locked."""
-        if blink.auth.token != used:
-            return
-        log.info("%s: Blink rejected the access token; refreshing it", what)
-        await blink.auth.refresh_tokens(refresh=True)
-        await self.keeper.succeeded()
-
-    @asynccontextmanager
-    async def _changing(self) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            self._changes += 1
-
-    @asynccontextmanager
-    async def _translated(self, what: str) -> AsyncIterator[None]:
-        """blinkpy's exceptions as ours; one that ends the session changes the auth state."""
-        try:
-            yield
-        except BlinkMqttError:
-            raise
-        except RefreshUnavailable as err:  # the session goes on; the keeper retries
-            await self._refresh_failed(err)
-            raise BlinkUnavailable(
-                f"{what}: Blink's token refresh failed for now ({err.reason}); retrying"
-            ) from None
-        except tuple(SESSION_ENDED) as err:
-            reason = next(text for kind, text in SESSION_ENDED.items() if isinstance(err, kind))
-            message = f"{reason}; logging in again"
-            if isinstance(err, RefreshRefused):
-                await self.keeper.refused(str(err))
-            await self._session_ended(message)
-            raise NotAuthenticated(message) from None
-        except Exception as err:
-            if not faults.is_blinks(err):
-                raise  # a bug: the caller logs it with its traceback (internal_error)
-            log.warning(
-                "%s failed: %s",
-                what,
-                type(err).__name__,
-                exc_info=log.isEnabledFor(logging.DEBUG),
-            )
-            raise BlinkUnavailable(
-                f"{what}: Blink did not answer properly ({type(err).__name__})"
-            ) from None
-
     async def _session_ended(self, message: str) -> None:
         self._blink, self._retry_at = None, 0.0
         self.keeper.restart()
@@ -418,41 +290,3 @@ class AccountBase:
             times.life if times is not None else DEFAULT_LIFE,
             answer.retry_after if answer is not None else None,
         )
-
-    async def refresh(self) -> None:
-        """One poll of the account in steps (poll.py), each its own call: a request
-        waits for one step at most."""
-        plan = await self.call("poll: devices", partial(poll.devices, listed=self._listed))
-        self._listed = plan.listed
-        try:
-            self.note_clips(await self.call("poll: new clips", self._clips.poll))
-        except BlinkUnavailable as err:  # the devices' states are still worth a poll
-            log.warning("%s; the next poll lists the new clips again", err.message)
-        for network in plan.networks:
-            reached = partial(poll.network, name=network.name)
-            if not await self.call(f"poll: {network.name}", reached):
-                continue
-            for camera in network.cameras:
-                step = partial(poll.camera, network_name=network.name, name=camera)
-                await self.call(f"poll: {camera}", step)
-        self._clips.commit()
-
-    def state(self, last_clips: dict[str, str | None] | None = None) -> AccountState:
-        """The account as blinkpy last saw it. Without `last_clips` (device lookups) the
-        one built since the last change is reused."""
-        if self._blink is None:
-            return AccountState()
-        if last_clips is not None:
-            return view.account_state(self._blink, last_clips, self._seen, self._clips.latest)
-        if self._view is None or self._view[0] != self._changes:
-            state = view.account_state(self._blink, {}, self._seen, self._clips.latest)
-            self._view = (self._changes, state)
-        return self._view[1]
-
-
-def _expiring(blink: Blink) -> bool:
-    """Whether blinkpy could refresh the access token during a command starting now."""
-    expires = blink.auth.expiration_date
-    if expires is None:
-        return bool(blink.auth.need_refresh())
-    return bool(expires - time.time() < REFRESH_AHEAD)
