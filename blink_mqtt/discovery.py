@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from blink_mqtt import __version__
 from blink_mqtt.entities import (
-    AUTH_STATES,
     BRIDGE_ENTITIES,
     CAMERA_ENTITIES,
     CAMERA_MODELS,
@@ -32,7 +31,7 @@ from blink_mqtt.entities import (
     EntitySpec,
     Role,
 )
-from blink_mqtt.state import AccountState, CameraState, SyncState
+from blink_mqtt.state import AUTH_STATES, AccountState, CameraState, SyncState
 from blink_mqtt.topics import Topics, slugify
 
 __all__ = [

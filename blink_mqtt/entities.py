@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from blink_mqtt.state import AUTH_STATES
+
 ORIGIN_NAME: Final = "blink-mqtt"
 MANUFACTURER: Final = "Blink"
 
@@ -23,15 +25,6 @@ CAMERA_MODELS: Final[Mapping[str, str]] = {
 }
 """Blink's camera `type` -> the product name shown as the device model; others stay raw."""
 
-AUTH_STATES: Final = (
-    "logging_in",
-    "ok",
-    "2fa_required",
-    "login_failed",
-    "blocked",
-    "locked_out",
-    "unavailable",
-)
 EVENT_TYPES: Final = ("motion", "snapshot", "clip_saved", "liveview_started", "liveview_ended")
 """What the camera's Activity event entity shows; the event topic also carries `doorbell`
 (the Doorbell entity's) and may carry other types later: each entity passes only its own."""
