@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from blink_mqtt import modes
-from blink_mqtt.bridge import SHORT_SESSIONS, Inbound, MqttBridge, Reconnects
+from blink_mqtt.bridge import Inbound, MqttBridge
+from blink_mqtt.reconnects import SHORT_SESSIONS, Reconnects
 from blink_mqtt.service import Service
 from blink_mqtt.topics import Topics
 from tests.bridge_env import PROTOCOLS, AnyBroker, bridge_settings, running_bridge, simulator
