@@ -11,19 +11,19 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from blink_mqtt import dispatch, replay
+from blink_mqtt import dispatch
 from blink_mqtt.account import BlinkAccount
 from blink_mqtt.archive import MediaArchive
 from blink_mqtt.autodownload import COMMAND as AUTO_DOWNLOAD
 from blink_mqtt.autodownload import AutoDownload
-from blink_mqtt.bridge import Inbound, MqttBridge, Outbound, cancel_and_wait
-from blink_mqtt.coalesce import Coalescer
+from blink_mqtt.bridge import Inbound, MqttBridge, cancel_and_wait
 from blink_mqtt.context import Context
 from blink_mqtt.entity_commands import translate
-from blink_mqtt.errors import BlinkMqttError, Busy, InvalidRequest
+from blink_mqtt.errors import BlinkMqttError
 from blink_mqtt.http.activity import Activity
 from blink_mqtt.http.metrics import Metrics
 from blink_mqtt.http.server import HttpServer
+from blink_mqtt.intake import Intake
 from blink_mqtt.liveview.manager import LiveViews
 from blink_mqtt.messages import RawRequest, read
 from blink_mqtt.publishing import StatePublisher
@@ -60,17 +60,22 @@ class Service:
         self.liveviews = LiveViews(settings, self.account, self.topics, self.mqtt.publish)
         self._auto_2fa_code = auto_2fa_code
         self._tasks: asyncio.TaskGroup | None = None
-        self._in_flight = 0
-        """Requests taken (running or waiting their turn); at most REQUEST_QUEUE."""
-        self._shared = Coalescer()
         self._started = time.monotonic()
         self._last_refresh: datetime | None = None
         self._poll_lock = asyncio.Lock()
         self._announced = False
         self._auto = AutoDownload(self._auto_context, self._spawn)
-        self._recent: replay.RecentRequests[Inbound] = replay.RecentRequests()
         self.states.auth(self.account.status)  # `logging_in` goes out before `online`
         self.metrics = Metrics(self.health)
+        self.intake = Intake(
+            settings,
+            self.topics,
+            self.mqtt.publish,
+            spawn=self._spawn,
+            context=self._context,
+            metrics=self.metrics,
+            running=lambda: self._tasks is not None,
+        )
         self.account.counter.observers.append(self.metrics.blink_request)
         self.activity = Activity()
         self.http = HttpServer(self) if settings.http_port else None
@@ -177,122 +182,19 @@ class Service:
                 message.topic,
             )
             return
-        self._request(message, command, read(message.payload))
-
-    def _request(self, message: Inbound, command: str, raw: RawRequest) -> None:
-        problem = self.topics.reply_topic_problem(message.response_topic)
-        if problem is not None:  # answered where a request without one is answered
-            message = replace(message, response_topic=None)
-            self._respond(message, command, dispatch.refuse(command, raw, InvalidRequest(problem)))
-            return
-        request = replay.key(
-            command,
-            message.payload,
-            message.response_topic,
-            message.correlation,
-            raw.id is not None,
-        )
-        if request is not None and self._seen_before(request, message, command):
-            return
-        refusal = self._refusal()
-        if refusal is not None:
-            self._answer(message, command, request, dispatch.refuse(command, raw, refusal))
-            return
-        self._in_flight += 1  # counted on arrival: a burst can't overshoot the queue
-        self._spawn(self._handle(message, command, raw, request))
-
-    def _refusal(self) -> Busy | None:
-        if self._tasks is None:
-            return Busy("the bridge is shutting down; retry later")
-        if self._in_flight >= self.settings.request_queue:
-            limit = self.settings.request_queue
-            return Busy(f"{limit} requests are already queued or running; retry later")
-        return None
-
-    async def call(self, command: str, raw: RawRequest) -> dispatch.Answer:
-        """A request through another door (HTTP): run as an MQTT request is (same table,
-        same limit, inside the TaskGroup, `busy` at shutdown) and return its answer."""
-        refusal = self._refusal()
-        if refusal is not None:
-            return dispatch.refuse(command, raw, refusal)
-        answered: asyncio.Future[dispatch.Answer] = asyncio.get_running_loop().create_future()
-        self._in_flight += 1  # released by _execute (or below, if it never runs)
-
-        async def work() -> None:
-            try:
-                answer = await self._execute(command, raw, door="http")
-            except asyncio.CancelledError:
-                busy = Busy("the bridge is shutting down; retry later")
-                answered.set_result(dispatch.refuse(command, raw, busy))
-                raise
-            answered.set_result(answer)
-
-        job = work()
-        try:
-            self._spawn(job)
-        except RuntimeError:  # the TaskGroup is already shutting down
-            job.close()
-            self._in_flight -= 1
-            return dispatch.refuse(command, raw, Busy("the bridge is shutting down; retry later"))
-        return await asyncio.shield(answered)
-
-    def _seen_before(self, request: replay.Key, message: Inbound, command: str) -> bool:
-        """A copy of a request already run (or running): answered with the same answer."""
-        earlier = self._recent.begin(request)
-        if earlier is None:
-            return False
-        log.info("Request %s delivered again; answering it without running it again", command)
-        if earlier.answer is None:
-            earlier.waiting.append(message)
-        else:
-            self.mqtt.publish(self._reply(message, command, earlier.answer))
-        return True
+        self.intake.take(message, command, read(message.payload))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run `coro` in the TaskGroup (a bug in it costs that work only); closed unrun when
+        the service is not running."""
         if self._tasks is None:
             coro.close()
             return
         self._tasks.create_task(_guarded(coro))
 
-    async def _handle(
-        self, message: Inbound, command: str, raw: RawRequest, request: replay.Key | None
-    ) -> None:
-        """One request taken by `_request` (and counted there); it waits its turn at the
-        account (per network, coalesced with identical ones: dispatch.py)."""
-        try:
-            answer = await self._execute(command, raw, door="mqtt")
-        except asyncio.CancelledError:
-            busy = Busy("the bridge is shutting down; retry later")
-            self._answer(message, command, request, dispatch.refuse(command, raw, busy))
-            raise
-        self._answer(message, command, request, answer)
-
-    async def _execute(self, command: str, raw: RawRequest, door: str) -> dispatch.Answer:
-        """One admitted request: counted in `_in_flight` when it was taken, released here."""
-        started = time.monotonic()
-        try:
-            ctx = Context(self.settings, self.account, self.archive, self, command=command)
-            answer = await dispatch.handle(ctx, command, raw, self._shared)
-        finally:
-            self._in_flight -= 1
-        known = command if command in dispatch.COMMANDS else "unknown"
-        self.metrics.request_done(known, door, answer.code, time.monotonic() - started)
-        return answer
-
-    def _answer(
-        self, message: Inbound, command: str, request: replay.Key | None, answer: dispatch.Answer
-    ) -> None:
-        self._respond(message, command, answer)
-        if request is not None:
-            for copy in self._recent.finish(request, answer.payload, answer.code):
-                self._respond(copy, command, answer)
-
-    def _respond(self, message: Inbound, command: str, answer: dispatch.Answer) -> None:
-        self.mqtt.publish(self._reply(message, command, answer.payload))
-
-    def _reply(self, message: Inbound, command: str, payload: bytes) -> Outbound:
-        topic = message.response_topic or self.topics.response(command)
-        return Outbound(topic, payload, correlation=message.correlation)
+    async def call(self, command: str, raw: RawRequest) -> dispatch.Answer:
+        """A request through another door (HTTP): see Intake.call."""
+        return await self.intake.call(command, raw)
 
     async def _ha_birth(self) -> None:
         await asyncio.sleep(random.uniform(*HA_BIRTH_DELAY))
@@ -329,8 +231,11 @@ class Service:
                 self._auto.after_poll()
             return state
 
+    def _context(self, command: str) -> Context:
+        return Context(self.settings, self.account, self.archive, self, command=command)
+
     def _auto_context(self) -> Context:
-        return Context(self.settings, self.account, self.archive, self, command=AUTO_DOWNLOAD)
+        return self._context(AUTO_DOWNLOAD)
 
     async def logged_in(self) -> None:
         """After a successful login: publish everything and note the time."""
@@ -358,7 +263,7 @@ class Service:
             auth=self.account.status.state,
             last_refresh=self._last_refresh,
             blink_requests=self.account.counter.count,
-            requests_in_flight=self._in_flight,
+            requests_in_flight=self.intake.in_flight,
             token_expires_at=self.account.token_expires_at(),
             last_token_refresh=self.account.keeper.last,
         )
