@@ -82,7 +82,7 @@ class AccountBase:
         self.status = AuthStatus("logging_in", "starting", datetime.now(UTC))
         self._changes = 0
         """Bumped whenever what blinkpy holds may have changed (a call, a login)."""
-        self._view: tuple[int, AccountState] | None = None
+        self._views: dict[tuple[tuple[str, str | None], ...], tuple[int, AccountState]] = {}
         self._settled = asyncio.Event()
         """Set while no login is in progress (`status` is not `logging_in`)."""
 

@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 REJECTIONS = 3
 """Tries of a call while Blink rejects its access token (each rejected token: one refresh)."""
+VIEWS_KEPT = 4
+"""Account states kept built, one per set of newest archived clips (device lookups use
+none; `cameras` and state publishing the archive's)."""
 REFRESH_AHEAD = 150.0
 """A network command starts with an access token valid at least this long (s): blinkpy
 refreshes in a token's last 60 s, and a command takes at most COMMAND_TIMEOUT (60 s) and
@@ -172,16 +175,20 @@ class Doorway(AccountBase):
         self._clips.commit()
 
     def state(self, last_clips: dict[str, str | None] | None = None) -> AccountState:
-        """The account as blinkpy last saw it. Without `last_clips` (device lookups) the
-        one built since the last change is reused."""
+        """The account as blinkpy last saw it, with each camera's newest archived clip from
+        `last_clips` (none given: device lookups). The one built since the last change
+        for the same clips is reused (blinkpy's objects change only in a call or a login,
+        each of which bumps `_changes`)."""
         if self._blink is None:
             return AccountState()
-        if last_clips is not None:
-            return view.account_state(self._blink, last_clips, self._seen, self._clips.latest)
-        if self._view is None or self._view[0] != self._changes:
-            state = view.account_state(self._blink, {}, self._seen, self._clips.latest)
-            self._view = (self._changes, state)
-        return self._view[1]
+        clips = tuple(sorted((last_clips or {}).items()))
+        built = self._views.get(clips)
+        if built is None or built[0] != self._changes:
+            state = view.account_state(self._blink, dict(clips), self._seen, self._clips.latest)
+            if len(self._views) >= VIEWS_KEPT:
+                self._views.clear()
+            built = self._views[clips] = (self._changes, state)
+        return built[1]
 
 
 def _expiring(blink: Blink) -> bool:
