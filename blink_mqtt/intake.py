@@ -24,6 +24,7 @@ from blink_mqtt.topics import Topics
 log = logging.getLogger(__name__)
 
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
+BYE = Busy("the bridge is shutting down; retry later")
 
 
 class Intake:
@@ -53,6 +54,10 @@ class Intake:
         """Requests taken (running or waiting their turn); at most REQUEST_QUEUE."""
         self._shared = Coalescer()
         self._recent: replay.RecentRequests[Inbound] = replay.RecentRequests()
+        self._unstarted: dict[int, Callable[[], None]] = {}
+        """Taken requests whose task has not started yet, each with its `busy` answer: a
+        task the TaskGroup cancels before its first step never runs its own handler."""
+        self._taken = 0
 
     def take(self, message: Inbound, command: str, raw: RawRequest) -> None:
         """An MQTT request: answered once, on its Response Topic or `<base>/response/<command>`."""
@@ -75,11 +80,14 @@ class Intake:
             self._answer(message, command, request, dispatch.refuse(command, raw, refusal))
             return
         self.in_flight += 1  # counted on arrival: a burst can't overshoot the queue
-        self._spawn(self._handle(message, command, raw, request))
+        ticket = self._note_unstarted(
+            lambda: self._answer(message, command, request, dispatch.refuse(command, raw, BYE))
+        )
+        self._spawn(self._handle(ticket, message, command, raw, request))
 
     def _refusal(self) -> Busy | None:
         if not self._running():
-            return Busy("the bridge is shutting down; retry later")
+            return BYE
         if self.in_flight >= self._limit:
             limit = self._limit
             return Busy(f"{limit} requests are already queued or running; retry later")
@@ -94,12 +102,18 @@ class Intake:
         answered: asyncio.Future[dispatch.Answer] = asyncio.get_running_loop().create_future()
         self.in_flight += 1  # released by _execute (or below, if it never runs)
 
+        def refuse_unstarted() -> None:
+            if not answered.done():
+                answered.set_result(dispatch.refuse(command, raw, BYE))
+
+        ticket = self._note_unstarted(refuse_unstarted)
+
         async def work() -> None:
+            self._unstarted.pop(ticket, None)
             try:
                 answer = await self._execute(command, raw, door="http")
             except asyncio.CancelledError:
-                busy = Busy("the bridge is shutting down; retry later")
-                answered.set_result(dispatch.refuse(command, raw, busy))
+                answered.set_result(dispatch.refuse(command, raw, BYE))
                 raise
             answered.set_result(answer)
 
@@ -109,7 +123,8 @@ class Intake:
         except RuntimeError:  # the TaskGroup is already shutting down
             job.close()
             self.in_flight -= 1
-            return dispatch.refuse(command, raw, Busy("the bridge is shutting down; retry later"))
+            self._unstarted.pop(ticket, None)
+            return dispatch.refuse(command, raw, BYE)
         return await asyncio.shield(answered)
 
     def _repeated(self, request: replay.Key, message: Inbound, command: str) -> bool:
@@ -124,16 +139,34 @@ class Intake:
             self._publish(self._reply(message, command, earlier.answer))
         return True
 
+    def _note_unstarted(self, refuse: Callable[[], None]) -> int:
+        self._taken += 1
+        self._unstarted[self._taken] = refuse
+        return self._taken
+
+    def refuse_unstarted(self) -> None:
+        """At shutdown, once the TaskGroup has ended: answer `busy` to every request whose
+        task never started (so each request still gets exactly one answer)."""
+        unstarted, self._unstarted = self._unstarted, {}
+        for refuse in unstarted.values():
+            self.in_flight -= 1
+            refuse()
+
     async def _handle(
-        self, message: Inbound, command: str, raw: RawRequest, request: replay.Key | None
+        self,
+        ticket: int,
+        message: Inbound,
+        command: str,
+        raw: RawRequest,
+        request: replay.Key | None,
     ) -> None:
         """One request taken by `take` (and counted there); it waits its turn at the
         account (per network, coalesced with identical ones: dispatch.py)."""
+        self._unstarted.pop(ticket, None)
         try:
             answer = await self._execute(command, raw, door="mqtt")
         except asyncio.CancelledError:
-            busy = Busy("the bridge is shutting down; retry later")
-            self._answer(message, command, request, dispatch.refuse(command, raw, busy))
+            self._answer(message, command, request, dispatch.refuse(command, raw, BYE))
             raise
         self._answer(message, command, request, answer)
 

@@ -113,6 +113,7 @@ class Service:
                 tasks.create_task(_essential("live view", self.liveviews.run()))
         finally:
             self._tasks = None
+            self.intake.refuse_unstarted()
             try:
                 if self.http is not None:
                     await self.http.stop()
