@@ -265,7 +265,7 @@ class AccountBase:
             if blink is None or self.status.state != "ok":
                 return
             try:
-                await blink.auth.refresh_tokens(refresh=True)
+                await self._refresh(blink)
             except RefreshUnavailable as err:
                 await self._refresh_failed(err)
                 return
@@ -279,8 +279,14 @@ class AccountBase:
                     raise  # a bug: the keeper dies, and the service with it
                 await self._refresh_failed(RefreshUnavailable(type(err).__name__))
                 return
-            self._changes += 1
-            await self.keeper.succeeded()
+
+    async def _refresh(self, blink: Blink) -> None:
+        """blinkpy's refresh of the access token, the keeper told of its success (every
+        refresh goes through here: the keeper's, one before a network command, one after
+        a 401). Locked. Raises RefreshUnavailable (failed for now) or RefreshRefused."""
+        await blink.auth.refresh_tokens(refresh=True)
+        self._changes += 1
+        await self.keeper.succeeded()
 
     async def _refresh_failed(self, err: RefreshUnavailable) -> None:
         times = self.token_times()

@@ -96,7 +96,7 @@ class Doorway(AccountBase):
                 return True
             log.info("Refreshing the access token before a command")
             try:
-                await blink.auth.refresh_tokens(refresh=True)
+                await self._refresh(blink)
             except RefreshUnavailable as err:  # a refused one ends the session: _translated
                 await self._refresh_failed(err)
                 if blink.auth.need_refresh():
@@ -104,8 +104,6 @@ class Doorway(AccountBase):
                         f"Blink's token refresh failed for now ({err.reason}); retrying"
                     ) from None
                 log.warning("Refreshing the access token failed; it is still valid for now")
-            else:
-                await self.keeper.succeeded()
             return not _expiring(blink)
 
     async def _renew(self, blink: Blink, used: str | None, what: str) -> None:
@@ -114,8 +112,7 @@ class Doorway(AccountBase):
         if blink.auth.token != used:
             return
         log.info("%s: Blink rejected the access token; refreshing it", what)
-        await blink.auth.refresh_tokens(refresh=True)
-        await self.keeper.succeeded()
+        await self._refresh(blink)
 
     @asynccontextmanager
     async def _changing(self) -> AsyncIterator[None]:
