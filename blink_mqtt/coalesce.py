@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
-from blink_mqtt.errors import Busy
+from blink_mqtt.errors import shutting_down
 
 T = TypeVar("T")
 
@@ -44,7 +44,7 @@ class Coalescer:
         try:
             value = await work()
         except asyncio.CancelledError:
-            outcome.set_exception(Busy("the bridge is shutting down; retry later"))
+            outcome.set_exception(shutting_down())
             raise
         except BaseException as err:
             outcome.set_exception(err)

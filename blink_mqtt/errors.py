@@ -101,6 +101,11 @@ class Busy(BlinkMqttError):
     code = "busy"
 
 
+def shutting_down() -> Busy:
+    """The answer to a request the bridge can no longer run: it is stopping."""
+    return Busy("the bridge is shutting down; retry later")
+
+
 class ClipGone(BlinkMqttError):
     """Blink listed a clip that it no longer has (deleted or expired since): not retried."""
 

@@ -15,7 +15,7 @@ from blink_mqtt import dispatch, replay
 from blink_mqtt.bridge import Inbound, Outbound
 from blink_mqtt.coalesce import Coalescer
 from blink_mqtt.context import Context
-from blink_mqtt.errors import Busy, InvalidRequest
+from blink_mqtt.errors import Busy, InvalidRequest, shutting_down
 from blink_mqtt.http.metrics import Metrics
 from blink_mqtt.messages import RawRequest
 from blink_mqtt.settings import Settings
@@ -24,7 +24,6 @@ from blink_mqtt.topics import Topics
 log = logging.getLogger(__name__)
 
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
-BYE = Busy("the bridge is shutting down; retry later")
 
 
 class Intake:
@@ -81,13 +80,15 @@ class Intake:
             return
         self.in_flight += 1  # counted on arrival: a burst can't overshoot the queue
         ticket = self._note_unstarted(
-            lambda: self._answer(message, command, request, dispatch.refuse(command, raw, BYE))
+            lambda: self._answer(
+                message, command, request, dispatch.refuse(command, raw, shutting_down())
+            )
         )
         self._spawn(self._handle(ticket, message, command, raw, request))
 
     def _refusal(self) -> Busy | None:
         if not self._running():
-            return BYE
+            return shutting_down()
         if self.in_flight >= self._limit:
             limit = self._limit
             return Busy(f"{limit} requests are already queued or running; retry later")
@@ -104,7 +105,7 @@ class Intake:
 
         def refuse_unstarted() -> None:
             if not answered.done():
-                answered.set_result(dispatch.refuse(command, raw, BYE))
+                answered.set_result(dispatch.refuse(command, raw, shutting_down()))
 
         ticket = self._note_unstarted(refuse_unstarted)
 
@@ -113,7 +114,7 @@ class Intake:
             try:
                 answer = await self._execute(command, raw, door="http")
             except asyncio.CancelledError:
-                answered.set_result(dispatch.refuse(command, raw, BYE))
+                answered.set_result(dispatch.refuse(command, raw, shutting_down()))
                 raise
             answered.set_result(answer)
 
@@ -124,7 +125,7 @@ class Intake:
             job.close()
             self.in_flight -= 1
             self._unstarted.pop(ticket, None)
-            return dispatch.refuse(command, raw, BYE)
+            return dispatch.refuse(command, raw, shutting_down())
         return await asyncio.shield(answered)
 
     def _repeated(self, request: replay.Key, message: Inbound, command: str) -> bool:
@@ -166,7 +167,7 @@ class Intake:
         try:
             answer = await self._execute(command, raw, door="mqtt")
         except asyncio.CancelledError:
-            self._answer(message, command, request, dispatch.refuse(command, raw, BYE))
+            self._answer(message, command, request, dispatch.refuse(command, raw, shutting_down()))
             raise
         self._answer(message, command, request, answer)
 

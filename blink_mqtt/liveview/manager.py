@@ -23,7 +23,7 @@ from blink_mqtt import strictjson
 from blink_mqtt.account import BlinkAccount
 from blink_mqtt.account import liveview as blink_liveview
 from blink_mqtt.bridge import Outbound
-from blink_mqtt.errors import Busy, InvalidRequest, LiveViewBudgetSpent
+from blink_mqtt.errors import InvalidRequest, LiveViewBudgetSpent, shutting_down
 from blink_mqtt.liveview.budget import Budget
 from blink_mqtt.liveview.fanout import Fanout
 from blink_mqtt.liveview.go2rtc import Go2Rtc, url_host
@@ -101,7 +101,7 @@ class LiveViews:
                 async with asyncio.timeout(30):
                     await running.closed.wait()
             if self._tasks is None:
-                raise Busy("the bridge is shutting down; retry later")
+                raise shutting_down()
             wanted = min(duration or self.settings.liveview_max_seconds, self._cap())
             left = self.budget.left(camera.serial)
             if left < MIN_SECONDS:
