@@ -160,7 +160,7 @@ class Service:
     async def _on_connect(self) -> None:
         if not self._announced:  # later reconnects resend the retained topics by themselves
             self._announced = True
-            self.states.republish(self._account_state(), self.account.image)
+            self.states.republish(self.account_state(), self.account.image)
 
     # -- requests ----------------------------------------------------------------
 
@@ -199,16 +199,14 @@ class Service:
 
     async def _ha_birth(self) -> None:
         await asyncio.sleep(random.uniform(*HA_BIRTH_DELAY))
-        self.states.republish(self._account_state(), self.account.image)
+        self.states.republish(self.account_state(), self.account.image)
 
     # -- the Hub handlers use --------------------------------------------------------
 
-    def _account_state(self) -> AccountState:
-        return self.account.state(self.archive.last_clips())
-
     def account_state(self) -> AccountState:
-        """Cameras and sync modules as last polled (the page shows them)."""
-        return self._account_state()
+        """Cameras and sync modules as last polled, with their newest archived clips (the
+        state topics and the page show them)."""
+        return self.account.state(self.archive.last_clips())
 
     @property
     def auth_status(self) -> AuthStatus:
@@ -226,7 +224,7 @@ class Service:
                 raise
             self.metrics.poll_done(ok=True)
             self._last_refresh = datetime.now(UTC)
-            state = self._account_state()
+            state = self.account_state()
             self.states.update(state, self.account.image)
             if self.settings.auto_download:
                 self._auto.after_poll()
@@ -241,7 +239,7 @@ class Service:
     async def logged_in(self) -> None:
         """After a successful login: publish everything and note the time."""
         self._last_refresh = datetime.now(UTC)
-        self.states.republish(self._account_state(), self.account.image)
+        self.states.republish(self.account_state(), self.account.image)
 
     def emit(self, message: Emitted) -> None:
         match message:
@@ -255,7 +253,7 @@ class Service:
                 self.states.progress(message)
                 self.activity.progress(message)
             case StateChanged():
-                self.states.update(self._account_state(), self.account.image)
+                self.states.update(self.account_state(), self.account.image)
 
     def health(self) -> HealthReply:
         return HealthReply(
