@@ -84,19 +84,19 @@ async def newest_clips(blink: Blink, days: float) -> list[ClipRef]:
 
 
 def cloud_ref(item: Any, since: datetime | None) -> ClipRef | None:
-    if not isinstance(item, dict) or item.get("deleted") or not item.get("media"):
+    """A listed media item as a clip; None for a deleted one or one without a media path,
+    a camera name (both strings) or a readable recording time."""
+    if not isinstance(item, dict) or item.get("deleted"):
+        return None
+    media, camera = item.get("media"), item.get("device_name")
+    if not (isinstance(media, str) and media and isinstance(camera, str) and camera):
         return None
     recorded = parse_time(item.get("created_at"))
-    if recorded is None or (since and recorded < since) or not item.get("device_name"):
+    if recorded is None or (since and recorded < since):
         return None
     trigger = item.get("source")
-    return ClipRef(
-        str(item["device_name"]),
-        recorded,
-        CLOUD,
-        str(item["media"]),
-        trigger=trigger if isinstance(trigger, str) and trigger else None,
-    )
+    trigger = trigger if isinstance(trigger, str) and trigger else None
+    return ClipRef(camera, recorded, CLOUD, media, trigger=trigger)
 
 
 async def request_manifest(blink: Blink, sync: Any) -> object:
