@@ -6,13 +6,11 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from blinkpy import api
 from blinkpy.blinkpy import Blink
 
 from blink_mqtt.account.clip_news import CameraNews, keep_newest, news
-from blink_mqtt.account.media import cloud_ref, is_mp4_clip
+from blink_mqtt.account.media import changed_pages, cloud_ref, is_mp4_clip
 from blink_mqtt.clipref import ClipRef
-from blink_mqtt.errors import BlinkUnavailable
 
 PAGE_SIZE = 25
 """Items per media/changed page (Blink's `limit`); a shorter page is the last."""
@@ -60,13 +58,10 @@ class ClipWatch:
         did."""
         started, self.latest, self._pending = time.time(), {}, None
         found: list[ClipRef] = []
-        for page in range(1, MAX_PAGES + 1):
-            response = await api.request_videos(blink, time=self._since - SLACK, page=page)
-            if not isinstance(response, dict) or "media" not in response:
-                raise BlinkUnavailable("Blink did not list the new clips")
-            items = response["media"] or []
+        since = self._since - SLACK
+        async for items in changed_pages(blink, since, MAX_PAGES, "the new clips"):
             found.extend(clips_of(items))
-            if not isinstance(items, list) or len(items) < PAGE_SIZE:
+            if len(items) < PAGE_SIZE:
                 break
         self.latest, known = news(found, self._known, self._floor)
         self._pending = (started, known)

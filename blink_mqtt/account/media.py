@@ -48,19 +48,28 @@ async def cloud_clips(blink: Blink, since: datetime, *, strict: bool = True) -> 
     (snapshot items: JPEGs under /api/v3/...) are left out, never failed."""
     found: list[ClipRef] = []
     others = 0
-    for page in range(1, MAX_PAGES + 1):
-        response = await api.request_videos(blink, time=since.timestamp(), page=page)
-        if not isinstance(response, dict) or "media" not in response:
-            raise BlinkUnavailable("Blink did not list the cloud clips")
-        items = response["media"] or []
-        if not items:
-            break
+    async for items in changed_pages(blink, since.timestamp(), MAX_PAGES, "the cloud clips"):
         clips = [item for item in items if is_mp4_clip(item)]
         others += len(items) - len(clips)
         found.extend(ref for item in clips if (ref := cloud_ref(item, since if strict else None)))
     if others:
         log.debug("Left out %d media item(s) that are not MP4 clips", others)
     return sorted(set(found), key=lambda ref: ref.recorded_at)
+
+
+async def changed_pages(
+    blink: Blink, since: float, pages: int, what: str
+) -> AsyncIterator[list[Any]]:
+    """The pages (at most `pages`) of media items Blink changed since `since` (epoch
+    seconds), newest first; ends at an empty page or one that is not a list."""
+    for page in range(1, pages + 1):
+        response = await api.request_videos(blink, time=since, page=page)
+        if not isinstance(response, dict) or "media" not in response:
+            raise BlinkUnavailable(f"Blink did not list {what}")
+        items = response["media"]
+        if not isinstance(items, list) or not items:
+            return
+        yield items
 
 
 def is_mp4_clip(item: Any) -> bool:
